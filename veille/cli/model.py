@@ -1,4 +1,4 @@
-"""model train | eval."""
+"""model train | eval, classify."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ model = typer.Typer(help="The theme classifier.", no_args_is_help=True)
 
 def register(app: typer.Typer) -> None:
     app.add_typer(model, name="model")
+    app.command("classify")(classify)
 
 
 @model.command("train")
@@ -33,3 +34,11 @@ def evaluate(
 ) -> None:
     """Measure the current model on a labelled JSONL file."""
     fail("`veille model eval` is not built yet (issue 5)", 4)
+
+
+def classify(
+    ctx: typer.Context,
+    as_json: bool = typer.Option(False, "--json", help="JSONL in, JSONL out."),
+) -> None:
+    """Tag JSONL items (title, text) read on stdin with themes, scores and reasons."""
+    fail("`veille classify` is not built yet (issue 5)", 4)

@@ -1,4 +1,4 @@
-"""process, extract, classify."""
+"""process, extract."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from .common import fail
 def register(app: typer.Typer) -> None:
     app.command("process")(process)
     app.command("extract")(extract)
-    app.command("classify")(classify)
 
 
 def process(
@@ -33,10 +32,3 @@ def extract(
     """Extract the main text and metadata of pages."""
     fail("`veille extract` is not built yet (issue 4)", 4)
 
-
-def classify(
-    ctx: typer.Context,
-    as_json: bool = typer.Option(False, "--json", help="JSONL in, JSONL out."),
-) -> None:
-    """Tag JSONL items (title, text) read on stdin with themes, scores and reasons."""
-    fail("`veille classify` is not built yet (issue 5)", 4)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import importlib
 import time
-from datetime import datetime
+from zoneinfo import ZoneInfo
 from pathlib import Path
 from typing import Any, Callable
 
@@ -63,7 +63,7 @@ def latest_week(app: Veille) -> str | None:
         latest = session.scalar(select(func.max(Item.published_at)))
     if latest is None:
         return None
-    year, week, _ = latest.astimezone(datetime.now().astimezone().tzinfo).isocalendar()
+    year, week, _ = latest.astimezone(ZoneInfo(app.settings.timezone)).isocalendar()
     return f"{year}-W{week:02d}"
 
 
@@ -85,14 +85,15 @@ def run_demo(out: Path, serve: bool = False, verbose: bool = False, config: Path
         step("Database")(lambda: initialise(app))
         crawl = available("veille.jobs.crawl")
         if crawl:
-            step("Crawl")(lambda: crawl.demo_step(app))
+            step("Crawl")(lambda: crawl.crawl_once(app, progress=True).summary())
         process = available("veille.jobs.process")
         if process:
-            step("Process")(lambda: process.demo_step(app))
+            step("Process")(lambda: process.process_pending(app, progress=True).summary())
         digest = available("veille.jobs.digest")
         week = latest_week(app)
         if digest:
-            step(f"Press reviews of {week}")(lambda: digest.demo_step(app, week, out))
+            step(f"Press reviews of {week}")(
+                lambda: digest.build_reviews(app, week=week, groups=None, formats=None, out=out).summary())
         missing = [name for name, module in (("crawler", crawl), ("processing", process), ("reviews", digest))
                    if module is None]
         if missing:
