@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
@@ -70,7 +71,11 @@ class SchedulerLock:
 
     def release(self) -> None:
         if self._connection is not None:
+            # The lock belongs to the session: unlock before the connection goes back to the pool.
+            self._connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": ADVISORY_LOCK_KEY})
+            self._connection.commit()
             self._connection.close()
+            self._connection = None
         if self._file is not None:
             self._file.close()
 
@@ -127,8 +132,8 @@ def guarded(app: Veille, spec: JobSpec) -> Callable[[], None]:
     return run_job
 
 
-def build_scheduler(app: Veille) -> BlockingScheduler:
-    scheduler = BlockingScheduler(
+def build_scheduler(app: Veille, scheduler_class: type[BaseScheduler] = BlockingScheduler) -> BaseScheduler:
+    scheduler = scheduler_class(
         timezone=app.settings.timezone,
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
     )
