@@ -1,1 +1,1 @@
-"""The offline demo: a sample corpus of fictional Paris outlets served on loopback, and `veille demo`."""
+"""The offline demo of veille: a fictional Paris press served on loopback (see ``site.py``)."""
