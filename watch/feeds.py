@@ -1,0 +1,90 @@
+"""Feed parsing: feedparser gets the bytes and the response headers, and never does HTTP.
+
+A document that is not a feed (a consent wall, an HTML page, a zero-entry bozo body) is
+`NotAFeed`, so the caller records ``not_a_feed`` instead of seeing an empty feed, and keeps
+the items it already has. An ill-formed feed that still has entries is kept and flagged.
+"""
+
+from __future__ import annotations
+
+import calendar
+import logging
+from datetime import datetime, timezone
+from typing import Any, Mapping
+from urllib.parse import urljoin
+
+import feedparser
+
+from . import dates  # noqa: F401  (registers the French date handler with feedparser)
+from .entries import Entry, Listing
+
+log = logging.getLogger(__name__)
+
+__all__ = ["NotAFeed", "parse_feed", "MAX_ENTRIES"]
+
+# A feed listing more entries than this is cut (newest first as published); 10,000-entry
+# feeds exist (archives served as feeds) and would otherwise cost minutes per poll.
+MAX_ENTRIES = 2000
+MAX_FIELD = 100_000  # characters kept of a title or summary
+
+
+class NotAFeed(Exception):
+    """The body is not a feed; the message says what it looked like."""
+
+
+def _struct_to_utc(value: Any) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromtimestamp(calendar.timegm(value), tz=timezone.utc)
+    except (OverflowError, ValueError, TypeError):
+        return None
+
+
+def _text(value: Any, limit: int = MAX_FIELD) -> str | None:
+    if not isinstance(value, str):
+        return None
+    value = value.strip()
+    return value[:limit] or None
+
+
+def parse_feed(body: bytes, *, url: str, headers: Mapping[str, str] | None = None) -> Listing:
+    """Parse ``body`` (bytes as received) with its response headers; `NotAFeed` if it is none."""
+    response_headers = {"content-location": url}
+    for name in ("content-type", "content-language", "last-modified", "etag"):
+        if headers and headers.get(name):
+            response_headers[name] = headers[name]
+    parsed = feedparser.parse(body, response_headers=response_headers, sanitize_html=True,
+                              resolve_relative_uris=True)
+    bozo = parsed.get("bozo_exception") if parsed.get("bozo") else None
+    version = parsed.get("version") or ""
+    if not parsed.entries:
+        head = body[:2048].lower()
+        if bozo is not None or not version:
+            looks = "an HTML page" if b"<html" in head or b"<!doctype html" in head else "no feed"
+            raise NotAFeed(f"the body is {looks} ({len(body)} bytes"
+                           + (f"; parser: {str(bozo)[:200]}" if bozo is not None else "") + ")")
+    feed = parsed.get("feed", {})
+    listing = Listing(title=_text(feed.get("title"), 500), kind=version or "unknown",
+                      encoding=parsed.get("encoding"),
+                      bozo=f"{bozo.__class__.__name__}: {str(bozo)[:300]}" if bozo is not None else None)
+    ttl = feed.get("ttl")
+    if isinstance(ttl, str) and ttl.strip().isdigit():
+        listing.ttl_seconds = int(ttl.strip()) * 60
+    for raw in parsed.entries[:MAX_ENTRIES]:
+        link = _text(raw.get("link"), 4000)
+        guid = _text(raw.get("id"), 4000)
+        if not link and guid and guid.startswith(("http://", "https://")):
+            link = guid
+        if not link:
+            continue  # nothing to fetch and nothing to show: not an article
+        link = urljoin(url, link)
+        summary = raw.get("summary")
+        if not summary and raw.get("content"):
+            summary = raw["content"][0].get("value")
+        published = _struct_to_utc(raw.get("published_parsed") or raw.get("updated_parsed")
+                                    or raw.get("created_parsed"))
+        listing.entries.append(Entry(link=link, guid=guid, title=_text(raw.get("title"), 2000),
+                                     summary=_text(summary), author=_text(raw.get("author"), 500),
+                                     published=published))
+    return listing
