@@ -5,6 +5,7 @@ from .db import Database, DatabaseError, create_db_engine
 from .digests import Delivery, Digest, DigestEntry
 from .items import Entity, Item, ItemPage, ItemPlace, ItemSource, ItemState
 from .runs import Run
+from .searchindex import SearchDoc
 from .sources import Host, Source, Tombstone
 from .stories import Story
 from .themes import Label, ThemeModel, ThemeScore
@@ -13,6 +14,6 @@ from .users import ApiToken, AuditEntry, Role, User
 __all__ = [
     "ApiToken", "AuditEntry", "Base", "Database", "DatabaseError", "Delivery", "Digest", "DigestEntry",
     "Entity", "Host", "Item", "ItemPage", "ItemPlace", "ItemSource", "ItemState", "JSONType", "Label",
-    "Role", "Run", "Source", "Story", "ThemeModel", "ThemeScore", "Tombstone", "UTCDateTime", "User",
+    "Role", "Run", "SearchDoc", "Source", "Story", "ThemeModel", "ThemeScore", "Tombstone", "UTCDateTime", "User",
     "create_db_engine", "utcnow",
 ]

@@ -3,6 +3,7 @@
 from alembic import context
 
 from models import Base
+from models.searchindex import schema_filter
 
 config = context.config
 engine = config.attributes.get("engine")
@@ -15,6 +16,7 @@ with engine.connect() as connection:
         target_metadata=Base.metadata,
         render_as_batch=connection.dialect.name == "sqlite",  # SQLite cannot ALTER most things
         compare_type=True,
+        include_name=schema_filter,  # the search's FTS5 tables and tsvector live outside the ORM
     )
     with context.begin_transaction():
         context.run_migrations()

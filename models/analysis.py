@@ -1,0 +1,122 @@
+"""French text analysis for search: tokens, accent folding, Snowball stems, highlighted snippets.
+
+One analyser serves the SQLite index (FTS5 is fed the stems), the query compiler and the
+snippets, so a word is matched and highlighted the same way wherever it is seen. The order
+is the one PostgreSQL's ``french_unaccent`` configuration uses (accents folded, then the
+French Snowball stemmer), so both databases conflate the same inflections: école/écoles/ecole
+→ ``ecol``, végétalisé/végétalisation → ``vegetalis``.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from functools import lru_cache
+from typing import Iterator
+
+import Stemmer
+
+# A token is a run of letters and digits; apostrophes, hyphens and underscores separate.
+# Underscores never occur in tokens, so index tags (which start with "_") cannot be typed.
+TOKEN = re.compile(r"[^\W_]+")
+
+# Function words dropped from queries outside phrases (they are kept in the index so that
+# phrases match exactly). Matching every item with "le" helps nobody and costs the most.
+STOPWORDS = frozenset("""
+a au aux avec ce ces cet cette d dans de des du elle elles en et eux il ils j je l la le les leur
+leurs lui m ma mais me mes moi mon n ne nos notre nous on ou par pas pour qu que qui s sa se ses
+son sur t ta te tes toi ton tu un une vos votre vous y est sont été
+""".split())
+
+_stemmer = Stemmer.Stemmer("french")
+
+
+@lru_cache(maxsize=200_000)
+def fold(word: str) -> str:
+    """Lower case without accents or ligatures (é→e, œ→oe)."""
+    word = word.lower().replace("œ", "oe").replace("æ", "ae").replace("ß", "ss")
+    decomposed = unicodedata.normalize("NFKD", word)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+@lru_cache(maxsize=500_000)
+def stem(word: str) -> str:
+    """The search key of one raw token: folded, then Snowball-stemmed (cached: words repeat)."""
+    return _stemmer.stemWord(fold(word))
+
+
+def words(text: str) -> list[str]:
+    """The raw tokens of a text, in order."""
+    return TOKEN.findall(text)
+
+
+def stems(text: str | None) -> str:
+    """The space-separated stems of a text, as fed to the SQLite FTS5 index."""
+    if not text:
+        return ""
+    return " ".join([stem(w) for w in TOKEN.findall(text)])
+
+
+def is_stopword(word: str) -> bool:
+    return fold(word) in STOPWORDS
+
+
+def snippet(text: str | None, keys: set[str], prefixes: tuple[str, ...] = (), *, size: int = 240) -> str:
+    """An HTML-escaped extract of ``text`` around its best window of matching words, each
+    match wrapped in ``<mark>``. ``keys`` are stems; ``prefixes`` stem prefixes."""
+    if not text:
+        return ""
+    text = " ".join(text.split())
+    spans = [(m.start(), m.end()) for m in _matches(text, keys, prefixes)]
+    if not spans:
+        cut = text[:size]
+        return html.escape(cut) + ("…" if len(text) > size else "")
+    # The window of `size` characters holding the most matches, started a little before the first.
+    best_start, best_count = spans[0][0], 0
+    j = 0
+    for i, (start, _) in enumerate(spans):
+        while j < len(spans) and spans[j][1] <= start + size:
+            j += 1
+        if j - i > best_count:
+            best_start, best_count = start, j - i
+    start = max(0, best_start - size // 4)
+    if start > 0:
+        space = text.find(" ", start)
+        start = space + 1 if 0 <= space < best_start else start
+    end = min(len(text), start + size)
+    if end < len(text):
+        space = text.rfind(" ", start, end)
+        end = space if space > best_start else end
+    out: list[str] = ["…" if start > 0 else ""]
+    pos = start
+    for s, e in spans:
+        if s < start or e > end:
+            continue
+        out.append(html.escape(text[pos:s]))
+        out.append(f"<mark>{html.escape(text[s:e])}</mark>")
+        pos = e
+    out.append(html.escape(text[pos:end]))
+    out.append("…" if end < len(text) else "")
+    return "".join(out)
+
+
+def highlight(text: str | None, keys: set[str], prefixes: tuple[str, ...] = ()) -> str:
+    """The whole of a short text (a title), escaped, with its matching words marked."""
+    if not text:
+        return ""
+    out: list[str] = []
+    pos = 0
+    for m in _matches(text, keys, prefixes):
+        out.append(html.escape(text[pos:m.start()]))
+        out.append(f"<mark>{html.escape(m.group())}</mark>")
+        pos = m.end()
+    out.append(html.escape(text[pos:]))
+    return "".join(out)
+
+
+def _matches(text: str, keys: set[str], prefixes: tuple[str, ...]) -> Iterator[re.Match[str]]:
+    for m in TOKEN.finditer(text):
+        key = stem(m.group())
+        if key in keys or (prefixes and key.startswith(prefixes)):
+            yield m
