@@ -90,7 +90,7 @@ def crawl(db: Database, options: CrawlOptions, *, names: list[str] | None = None
         deadline -= options.http.total_timeout
     report = CrawlReport()
     own_fetcher = fetcher is None
-    fetcher = fetcher or Fetcher(options.http)
+    fetcher = fetcher or Fetcher(options.http, clock=options.clock)
     robots = RobotsCache(db, fetcher, ttl=options.robots_ttl, user_agent=options.http.user_agent,
                          clock=options.clock)
     try:

@@ -265,8 +265,10 @@ class Fetcher:
 
     def __init__(self, options: HttpOptions, *, gate: HostGate | None = None,
                  transport: httpx.BaseTransport | None = None,
-                 resolve: Callable[[str, int], list[str]] | None = None) -> None:
+                 resolve: Callable[[str, int], list[str]] | None = None,
+                 clock: Callable[[], datetime] | None = None) -> None:
         self.options = options
+        self._clock = clock or (lambda: datetime.now(timezone.utc))
         self.gate = gate or HostGate(options.min_host_gap)
         self._resolve = resolve
         timeout = httpx.Timeout(connect=options.connect_timeout, read=options.read_timeout,
@@ -332,7 +334,7 @@ class Fetcher:
             return Response(url, 200, headers, body, redirects, elapsed)
         if status == 304:
             return Response(url, 304, headers, b"", redirects, elapsed)
-        now = datetime.now(timezone.utc)
+        now = self._clock()
         if status in (429, 503):
             until = parse_retry_after(headers.get("retry-after"), now)
             if until is None:

@@ -82,18 +82,40 @@ def _first_link(node: Any, path: lxml.etree.XPath) -> str | None:
     return href.strip() if href else None
 
 
-def _document(body: bytes, url: str) -> Any:
+def html_text(body: bytes, content_type: str | None = None) -> str | bytes:
+    """The page as text when its charset is known (header, else valid UTF-8), else the bytes.
+
+    lxml reads bytes as Latin-1 unless the page has a ``<meta charset>``, which would turn
+    every "é" of a UTF-8 page without one into "Ã©".
+    """
+    for part in (content_type or "").split(";")[1:]:
+        name, _, value = part.strip().partition("=")
+        if name.lower() == "charset":
+            try:
+                return body.decode(value.strip().strip('"'), "replace")
+            except LookupError:
+                break
     try:
-        return lxml.html.document_fromstring(body, base_url=url)
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        return body  # lxml then uses the page's <meta charset>, or Latin-1
+
+
+def _document(body: bytes, url: str, content_type: str | None = None) -> Any:
+    text = html_text(body, content_type)
+    if isinstance(text, str) and text.lstrip().startswith("<?xml"):
+        text = text.split("?>", 1)[-1]  # lxml refuses str input with an encoding declaration
+    try:
+        return lxml.html.document_fromstring(text, base_url=url)
     except (lxml.etree.ParserError, ValueError) as exc:
         raise PageRulesError(f"the page cannot be parsed as HTML: {exc}") from None
 
 
-def parse_listing(body: bytes, *, url: str, rules: PageRules) -> Listing:
+def parse_listing(body: bytes, *, url: str, rules: PageRules, content_type: str | None = None) -> Listing:
     """Read a listing page into entries (links made absolute, duplicates removed)."""
     item_path, title_path, link_path = _xpath(rules.item), _xpath(rules.title), _xpath(rules.link)
     date_path = _xpath(rules.date) if rules.date else None
-    document = _document(body, url)
+    document = _document(body, url, content_type)
     title_nodes = document.xpath("//title")
     listing = Listing(kind="page", title=" ".join(title_nodes[0].text_content().split())[:500]
                       if title_nodes else None)

@@ -168,7 +168,8 @@ def poll_source(db: Database, fetcher: Fetcher, robots: RobotsCache | None, sour
             rules = (source.options or {}).get("rules")
             if not rules:
                 raise PageRulesError("a `page` source needs listing rules")
-            listing = parse_listing(response.content, url=response.url, rules=PageRules.from_mapping(rules))
+            listing = parse_listing(response.content, url=response.url, rules=PageRules.from_mapping(rules),
+                                    content_type=response.headers.get("content-type"))
             if not listing.entries:
                 raise NotAFeed("the listing rules found no item on the page")
         else:
