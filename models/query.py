@@ -345,6 +345,8 @@ def describe(node: Node | None) -> str:
     if isinstance(node, Term):
         field = f"{node.field}:" if node.field else ""
         body = " ".join(node.words)
+        if body in OPERATORS and not node.prefix:
+            body = f'"{body}"'
         return f"{field}{body}{'*' if node.prefix else ''}"
     if isinstance(node, Phrase):
         field = f"{node.field}:" if node.field else ""

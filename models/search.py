@@ -22,10 +22,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Iterator, Sequence
 
-from sqlalchemy import bindparam, select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from .analysis import highlight, snippet
+from .analysis import fold, highlight, is_stopword, snippet, words
 from .items import Entity, Item
 from .query import And, Node, Not, Or, Phrase, QueryError, Term, only_negative, parse
 from .searchindex import (ALL_TAG, FTS_TABLE, NO_THEME, SearchDoc, day_start, entity_value, index_items,
@@ -164,13 +164,12 @@ def _collect_keys(node: Node | None, plan: _Plan, negated: bool) -> None:
     elif not negated and node.field != "source":
         if isinstance(node, Term) and node.prefix:
             plan.prefixes += (node.stems[-1],)
-        else:
-            plan.keys.update(node.stems)
+        else:  # common words of a phrase ("de") are not worth marking everywhere
+            plan.keys.update([s for w, s in zip(node.words, node.stems) if not is_stopword(w)] or node.stems)
 
 
 def _source_ids(session: Session, term: Term | Phrase) -> list[int]:
     """Sources whose name holds every word of the term (a prefix for the last one if asked)."""
-    from .analysis import fold, words
     wanted = [fold(w) for w in term.words]
     prefix = isinstance(term, Term) and term.prefix
     found = []
@@ -466,7 +465,7 @@ def coverage(session: Session, request: SearchRequest) -> list[tuple[str, str, i
     while all_weeks[-1] < weeks[-1] and len(all_weeks) < 2000:
         all_weeks.append(week_after(all_weeks[-1]))
     totals = dict(session.execute(
-        select(SearchDoc.week, _count_star()).where(SearchDoc.week.between(weeks[0], weeks[-1]))
+        select(SearchDoc.week, func.count()).where(SearchDoc.week.between(weeks[0], weeks[-1]))
         .group_by(SearchDoc.week)).all())
     themes = sorted({t for _, t in counts})
     out = []
@@ -489,15 +488,3 @@ def arrondissement_counts(session: Session, request: SearchRequest) -> dict[int,
     return counts
 
 
-def _count_star() -> Any:
-    from sqlalchemy import func
-    return func.count()
-
-
-def search_options_check(session: Session) -> None:
-    """Raise if the index is missing its dialect objects (a database not migrated by veille)."""
-    if session.get_bind().dialect.name == "sqlite":
-        session.execute(text(f"SELECT rowid FROM {FTS_TABLE} LIMIT 0"))
-
-
-_ = bindparam  # keeps the import for readers of the SQL above

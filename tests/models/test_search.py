@@ -189,3 +189,28 @@ def test_malformed_queries_raise_a_query_error_with_a_position(database, archive
         search(session, SearchRequest(q=q))
     assert 0 <= error.value.position <= len(q)
     assert error.value.message
+
+
+SEARCH_FUZZ_RUNS = 150
+
+
+def test_any_query_string_gives_results_or_a_query_error(database, archive) -> None:
+    """Hypothesis feeds the real search (FTS5 / tsquery compilation included) on both databases."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    alphabet = st.sampled_from(list('éa "()*:-_\'{}^+|&!') + ["AND", "OR", "NOT", "title:", "source:", "école",
+                                                              "NEAR", "conseil", "paris", "é*", "lib*"])
+
+    @settings(max_examples=SEARCH_FUZZ_RUNS, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(st.one_of(st.text(max_size=40), st.lists(alphabet, max_size=12).map(" ".join),
+                     st.lists(alphabet, max_size=12).map("".join)))
+    def check(q: str) -> None:
+        with database.reader() as session:
+            try:
+                page = search(session, SearchRequest(q=q))
+            except QueryError:
+                return
+            assert page.total >= len(page.hits)
+
+    check()
