@@ -83,3 +83,12 @@ def short_date(day: date) -> str:
 def decimal(value: float, digits: int = 1) -> str:
     """``2,3`` (French decimal comma)."""
     return f"{value:.{digits}f}".replace(".", ",")
+
+
+OUTLET_TYPES = {"national": "national", "regional": "régional", "local": "local",
+                "institutional": "institutionnel", "independent": "indépendant"}
+
+
+def outlet_type(kind: str) -> str:
+    """The French name of an outlet type (``independent`` → ``indépendant``)."""
+    return OUTLET_TYPES.get(kind, kind)

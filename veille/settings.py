@@ -229,7 +229,10 @@ class DigestSettings(Section):
         "monday", description="Day the scheduler builds last week's reviews.")
     build_hour: int = Field(7, ge=0, le=23, description="Hour (Europe/Paris) of the weekly build.")
     top_stories: int = Field(3, ge=1, le=10, description="Stories shown in « À la une ».")
-    max_stories: int = Field(25, ge=1, description="Stories at most in one review, before « En bref ».")
+    max_stories: int = Field(10, ge=1, description="Stories told in full in one review; the rest go to « En bref ».")
+    max_brief: int = Field(40, ge=0, description="Lines at most in « En bref » (the rest are counted).")
+    history_weeks: int = Field(
+        8, ge=2, le=52, description="Weeks of the coverage chart and of the usual coverage behind « Angles morts ».")
     public: bool = Field(True, description="Published reviews are public; false means members only.")
     base_url: str = Field("http://127.0.0.1:8000", description="Public address of the web app, for links.")
     groups: dict[str, GroupSettings] = Field(
@@ -254,6 +257,12 @@ class SmtpSettings(Section):
     password: SecretRef | None = Field(None, description="SMTP password, as an environment reference.")
     sender: str = Field("Veille de l'Assemblée citoyenne <veille@example.org>", description="From: header.")
     timeout: float = Field(30.0, gt=0, description="Seconds before an SMTP operation fails.")
+    max_attempts: int = Field(5, ge=1, le=50, description="Attempts to deliver one e-mail before it is marked failed.")
+    retry_minutes: int = Field(
+        15, ge=1, description="Wait before a retry, in minutes, times the attempts so far.")
+    stale_minutes: int = Field(
+        60, ge=5, description="A delivery left « sending » this long is reported as interrupted "
+                              "(`veille digest send --recover` resends it).")
 
 
 class WebSettings(Section):
