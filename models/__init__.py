@@ -10,10 +10,12 @@ from .sources import Host, Source, Tombstone
 from .stories import Story
 from .themes import Label, ThemeModel, ThemeScore
 from .users import ApiToken, AuditEntry, Role, User
+from .web import RateCounter, WebSession
 
 __all__ = [
     "ApiToken", "AuditEntry", "Base", "Database", "DatabaseError", "Delivery", "Digest", "DigestEntry",
     "Entity", "Host", "Item", "ItemPage", "ItemPlace", "ItemSource", "ItemState", "JSONType", "Label",
-    "Role", "Run", "SearchDoc", "Source", "Story", "ThemeModel", "ThemeScore", "Tombstone", "UTCDateTime", "User",
+    "RateCounter", "Role", "Run", "SearchDoc", "Source", "Story", "ThemeModel", "ThemeScore", "Tombstone",
+    "UTCDateTime", "User", "WebSession",
     "create_db_engine", "utcnow",
 ]

@@ -29,6 +29,8 @@ class Story(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     state: Mapped[str] = mapped_column(String(20), default="open")  # open | closed (out of the window)
+    # A facilitator's questions for the décryptage session on this story.
+    questions: Mapped[str | None] = mapped_column(Text)
 
     items: Mapped[list["Item"]] = relationship(back_populates="story")  # noqa: F821
     parent: Mapped["Story | None"] = relationship(remote_side=[id])
