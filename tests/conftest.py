@@ -151,3 +151,30 @@ def sqlite_app(sqlite_database: Database, tmp_path: Path) -> Iterator[Veille]:
     veille.data_dir.mkdir(parents=True, exist_ok=True)
     veille.__dict__["db"] = sqlite_database
     yield veille
+
+
+# -- The theme model: trained once per session on the project's data (about ten seconds). --
+
+@pytest.fixture(scope="session")
+def theme_model() -> Any:
+    """A `pipelines.themes.TrainResult` of the shipped training data, version ``test-model``."""
+    from pipelines.themes import project_examples, train
+
+    result = train(project_examples())
+    result.classifier.version = "test-model"
+    result.classifier.data_hash = "0" * 64
+    return result
+
+
+@pytest.fixture
+def app_with_model(app: Veille, theme_model: Any) -> Veille:
+    """The app (SQLite and PostgreSQL) with the session's theme model stored and active."""
+    from pipelines.themes import ModelStore, record_model
+
+    classifier = theme_model.classifier
+    stored = ModelStore(app.models_dir).save(classifier, {"version": classifier.version, "n_examples": 1320,
+                                                          "metrics": classifier.metrics,
+                                                          "thresholds": classifier.thresholds}, activate=True)
+    with app.db.transaction() as session:
+        record_model(session, classifier, str(stored.path), n_examples=1320, n_labels=0, active=True)
+    return app

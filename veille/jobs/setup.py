@@ -35,4 +35,9 @@ def initialise(app: Veille, echo: Callable[[str], None] = lambda _: None) -> str
         schema = f"up to date (revision {after})"
     echo(f"Database {app.db.engine.url.render_as_string(hide_password=True)}: {schema}")
     echo(f"Sources from the configuration: {sync_sources(app)}")
+    from .model import ensure_model
+
+    trained = ensure_model(app, echo)
+    if trained is not None:
+        echo(f"Theme model: {trained.summary().splitlines()[0]}")
     return "Ready."

@@ -1,0 +1,47 @@
+"""Quality floors on paris-dev (real Paris news, labelled with the codebook; ../shared).
+
+The set measures the model and chooses between designs; it is never training data. The
+floors are the figures achieved when they were pinned (docs/themes.md), so a change that
+lowers quality fails here instead of passing silently.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipelines.themes import THEMES, KeywordBaseline, Lexicon, ThemeClassifier, evaluate, project_examples, read_labelled
+
+MACRO_F1_FLOOR = 0.83
+THEME_F1_FLOOR = {"social_education": 0.85, "environment": 0.87, "public_space": 0.76}
+OFF_THEME_TAGGED_CEILING = 3  # of the 51 items with no theme
+
+
+@pytest.fixture(scope="module")
+def dev_metrics(classifier: ThemeClassifier, paris_dev: Path) -> dict:
+    examples, errors = read_labelled(paris_dev)
+    assert not errors and len(examples) == 203
+    predictions = classifier.predict([(e.title, e.text) for e in examples], reasons=False)
+    return evaluate([list(e.themes or ()) for e in examples], [p.themes for p in predictions])
+
+
+def test_macro_f1_on_paris_dev_stays_above_the_floor(dev_metrics: dict) -> None:
+    assert dev_metrics["macro_f1"] >= MACRO_F1_FLOOR
+
+
+@pytest.mark.parametrize("theme", THEMES)
+def test_each_theme_f1_on_paris_dev_stays_above_its_floor(dev_metrics: dict, theme: str) -> None:
+    assert dev_metrics["per_theme"][theme]["f1"] >= THEME_F1_FLOOR[theme]
+
+
+def test_off_theme_items_are_rarely_tagged(dev_metrics: dict) -> None:
+    assert dev_metrics["none"]["support"] == 51
+    assert dev_metrics["none"]["tagged"] <= OFF_THEME_TAGGED_CEILING
+
+
+def test_the_model_beats_the_keyword_baseline(dev_metrics: dict, paris_dev: Path) -> None:
+    examples, _ = read_labelled(paris_dev)
+    baseline = KeywordBaseline(Lexicon.default()).fit(project_examples())
+    keywords = evaluate([list(e.themes or ()) for e in examples], baseline.predict([(e.title, e.text) for e in examples]))
+    assert dev_metrics["macro_f1"] >= keywords["macro_f1"] + 0.03
