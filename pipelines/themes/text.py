@@ -2,7 +2,7 @@
 
 The model reads French news with one deterministic normaliser, the same at training and at
 classification time: lower case, elisions removed (``l'école`` → ``école``), tokens reduced
-to their Snowball stem (``crèches``, ``crèche`` → ``crech``) and accents folded. Stems stand
+to their Snowball stem (PyStemmer) (``crèches``, ``crèche`` → ``crech``) and accents folded. Stems stand
 in for lemmas: on the paris-dev set they scored as well as spaCy lemmas (docs/themes.md)
 while classifying about a hundred times faster than running spaCy, so the classifier is
 never the bottleneck of the pipeline and ``veille classify`` needs no language model.
@@ -15,14 +15,14 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-import snowballstemmer
+import Stemmer
 
 # Long texts are cut: the lead carries the subject, and the cut bounds the cost of one item.
 MAX_CHARS = 8_000
 
 _TOKEN = re.compile(r"[^\W\d_](?:[^\W\d_]|[-’'](?=[^\W\d_]))*", re.UNICODE)
 _ELISION = re.compile(r"^(?:l|d|j|m|n|s|t|c|qu|jusqu|lorsqu|puisqu)['’]", re.IGNORECASE)
-_stemmer = snowballstemmer.stemmer("french")
+_stemmer = Stemmer.Stemmer("french")
 
 # Common French function words: used to tell French text from other languages.
 FRENCH_FUNCTION_WORDS = frozenset(
