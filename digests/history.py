@@ -97,10 +97,13 @@ def blind_spots(cov: Coverage, theme: str) -> tuple[list[BlindSpot], list[BlindS
     current = cov.weeks[-1]
     previous_weeks = [w for w in cov.weeks[:-1] if cov.totals[w] > 0]
     has_history = bool(previous_weeks)
+    if not has_history and cov.totals[current] == 0:
+        return [], [], 0  # nothing at all yet: the review already says the week is empty
     arr_keys = [(str(n), arrondissement(n)) for n in range(1, 21)]
     arrs = _blind("arrondissement", arr_keys, cov.arrondissements[current],
                   [cov.arrondissements[w] for w in previous_weeks], has_history)
     topic_keys = [(k, label) for k, label in subtopics_of(theme) if k != "autres"]
+    # Without history, a sub-topic with no item is not news: only places are listed.
     topics = _blind("subtopic", topic_keys, cov.subtopics[current],
-                    [cov.subtopics[w] for w in previous_weeks], has_history)
+                    [cov.subtopics[w] for w in previous_weeks], has_history) if has_history else []
     return arrs, topics, len(previous_weeks)

@@ -90,6 +90,14 @@ def _blind(spot: BlindSpot) -> str:
     return f"{what} : {now} cette semaine, contre {decimal(spot.usual)} d'habitude"
 
 
+def _blind_lines(spots: list[BlindSpot]) -> list[str]:
+    """One line per blind spot; without history, one line listing the places with no item."""
+    if spots and all(s.usual is None for s in spots):
+        numbers = [int(s.key) for s in spots if s.kind == "arrondissement"]
+        return [f"aucun article cette semaine : {_arrs(numbers)}"] if numbers else []
+    return [_blind(s) for s in spots]
+
+
 def _parts(parts: dict[str, float]) -> str:
     shown = [f"{PART_NAMES.get(k, k)} {decimal(v, 2)}" for k, v in parts.items() if v]
     return ", ".join(shown) or "aucun critère"
@@ -113,7 +121,7 @@ def _underline(text: str) -> str:
 def _filters(env: Environment) -> Environment:
     env.filters.update(
         plural=lambda n, one, many=None: plural(int(n), one, many), arr=arrondissement, arrs=_arrs,
-        map_text=_map_text, history_text=_history_text, blind=_blind, parts=_parts, decimal=decimal,
+        map_text=_map_text, history_text=_history_text, blind=_blind, blind_lines=_blind_lines, parts=_parts, decimal=decimal,
         outlet_type=outlet_type, md=_md, quoted=quoted, wrap=_wrap, underline=_underline,
         capfirst=lambda s: s[:1].upper() + s[1:])
     return env

@@ -184,3 +184,93 @@ def build_week(archive: Archive) -> dict[str, Item]:
                    when=week_start + timedelta(days=k), summary="Tri des déchets et recyclage au bois.",
                    themes={env: 0.8}, places=(12,))
     return items
+
+
+# -- The application with groups that have recipients, and a real SMTP server on loopback. --
+
+import socket  # noqa: E402
+import threading  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from veille.core import Veille  # noqa: E402
+
+from ..conftest import make_settings  # noqa: E402
+
+RECIPIENTS = ["lea@example.org", "amadou@example.org"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Collector:
+    """An aiosmtpd handler that keeps what it receives; addresses starting with "refuse" get a 550."""
+
+    def __init__(self, delay: float = 0.0) -> None:
+        self.envelopes: list = []
+        self.delay = delay
+        self.lock = threading.Lock()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # type: ignore[no-untyped-def]
+        if address.startswith("refuse"):
+            return "550 5.1.1 no such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
+        if self.delay:
+            time.sleep(self.delay)
+        with self.lock:
+            self.envelopes.append(envelope)
+        return "250 Message accepted for delivery"
+
+
+class SmtpSink:
+    def __init__(self, port: int, delay: float = 0.0) -> None:
+        from aiosmtpd.controller import Controller
+
+        self.port = port
+        self.handler = Collector(delay)
+        self.controller = Controller(self.handler, hostname="127.0.0.1", port=port)
+
+    def start(self) -> "SmtpSink":
+        self.controller.start()
+        return self
+
+    def stop(self) -> None:
+        self.controller.stop()
+
+    @property
+    def envelopes(self) -> list:
+        return self.handler.envelopes
+
+
+@pytest.fixture
+def smtp_port() -> int:
+    return free_port()
+
+
+@pytest.fixture
+def digest_app(database: Database, tmp_path: Path, smtp_port: int) -> Iterator[Veille]:
+    settings = make_settings(
+        tmp_path, database.url,
+        digests={"base_url": "https://veille.example.org", "top_stories": 2, "max_stories": 4, "max_brief": 5,
+                 "groups": {"environment": {"title": "Environnement", "recipients": RECIPIENTS},
+                            "social_education": {"title": "Social – Éducation"},
+                            "public_space": {"title": "Espace public"}}},
+        smtp={"host": "127.0.0.1", "port": smtp_port, "security": "none", "timeout": 5,
+              "sender": "Veille de l'Assemblée <veille@example.org>", "max_attempts": 3, "retry_minutes": 10})
+    veille = Veille(settings)
+    veille.data_dir.mkdir(parents=True, exist_ok=True)
+    veille.__dict__["db"] = database
+    yield veille
+
+
+def fill(database: Database) -> dict[str, Item]:
+    with database.writer() as session:
+        items = build_week(Archive(session))
+        session.commit()
+    return items
