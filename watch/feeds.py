@@ -11,7 +11,7 @@ import calendar
 import logging
 from datetime import datetime, timezone
 from typing import Any, Mapping
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import feedparser
 
@@ -20,16 +20,32 @@ from .entries import Entry, Listing
 
 log = logging.getLogger(__name__)
 
-__all__ = ["NotAFeed", "parse_feed", "MAX_ENTRIES"]
+__all__ = ["NotAFeed", "parse_feed", "usable_link", "MAX_ENTRIES"]
 
-# A feed listing more entries than this is cut (newest first as published); 10,000-entry
+# A feed listing more entries than this is cut (document order, newest first on news sites); 10,000-entry
 # feeds exist (archives served as feeds) and would otherwise cost minutes per poll.
-MAX_ENTRIES = 2000
+MAX_ENTRIES = 500
 MAX_FIELD = 100_000  # characters kept of a title or summary
 
 
 class NotAFeed(Exception):
     """The body is not a feed; the message says what it looked like."""
+
+
+def usable_link(link: str) -> str | None:
+    """``link`` if it is an http(s) URL without credentials and of sane length, else None."""
+    if len(link) > 4000:
+        return None
+    try:
+        parts = urlsplit(link)
+        parts.port  # noqa: B018 (raises ValueError on a malformed port)
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    if parts.username is not None or parts.password is not None:
+        return None
+    return link
 
 
 def _struct_to_utc(value: Any) -> datetime | None:
@@ -60,7 +76,8 @@ def parse_feed(body: bytes, *, url: str, headers: Mapping[str, str] | None = Non
     version = parsed.get("version") or ""
     if not parsed.entries:
         head = body[:2048].lower()
-        if bozo is not None or not version:
+        benign = isinstance(bozo, (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType))
+        if not version or (bozo is not None and not benign):
             looks = "an HTML page" if b"<html" in head or b"<!doctype html" in head else "no feed"
             raise NotAFeed(f"the body is {looks} ({len(body)} bytes"
                            + (f"; parser: {str(bozo)[:200]}" if bozo is not None else "") + ")")
@@ -78,7 +95,9 @@ def parse_feed(body: bytes, *, url: str, headers: Mapping[str, str] | None = Non
             link = guid
         if not link:
             continue  # nothing to fetch and nothing to show: not an article
-        link = urljoin(url, link)
+        link = usable_link(urljoin(url, link))
+        if link is None:
+            continue  # javascript:, file:, data:, credentials: never stored, never fetched
         summary = raw.get("summary")
         if not summary and raw.get("content"):
             summary = raw["content"][0].get("value")

@@ -14,6 +14,7 @@ from cssselect import GenericTranslator, SelectorError
 
 from .dates import parse_date, to_utc
 from .entries import Entry, Listing
+from .feeds import usable_link
 
 log = logging.getLogger(__name__)
 
@@ -124,8 +125,8 @@ def parse_listing(body: bytes, *, url: str, rules: PageRules, content_type: str 
         href = _first_link(node, link_path)
         if not href:
             continue
-        link = urljoin(url, href)
-        if link in seen:
+        link = usable_link(urljoin(url, href))
+        if link is None or link in seen:
             continue
         seen.add(link)
         published = None
