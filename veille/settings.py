@@ -187,7 +187,25 @@ class PipelineSettings(Section):
         0.6, gt=0, le=2, description="Cosine distance under which items join one story.")
     story_window_days: int = Field(7, ge=1, description="Sliding window of story grouping, days.")
     story_continuity: float = Field(
-        0.5, gt=0, le=1, description="Centroid similarity to link a story to last week's.")
+        0.4, gt=0, le=1, description="Centroid similarity to link a story to last week's.")
+    languages: list[str] = Field(
+        default_factory=list,
+        description="Languages kept (ISO 639-1, e.g. [fr, en]); items in others are dropped with the "
+                    "reason `language:xx`. Empty keeps every language.")
+    min_place_score: float = Field(
+        1.0, ge=0, description="Evidence score an arrondissement needs to be attached to an item "
+                               "(an explicit mention scores 2, a street or station 1, a weak name 0.5).")
+    wire_agencies: list[str] = Field(
+        default_factory=lambda: ["AFP", "Reuters", "AP", "APP"],
+        description="Wire agencies whose signature (« (AFP) », « avec AFP », by-line) marks a dispatch.")
+
+    @field_validator("languages")
+    @classmethod
+    def _language_codes(cls, value: list[str]) -> list[str]:
+        for code in value:
+            if not re.fullmatch(r"[a-z]{2}", code):
+                raise ValueError(f"{code!r} is not an ISO 639-1 language code (e.g. fr)")
+        return value
 
 
 class ModelSettings(Section):
