@@ -5,7 +5,7 @@ The shell builds a `ReviewOptions` from its settings and calls `assemble_review`
 session; everything else is a function of the `Review` it returns. See docs/digests.md.
 """
 
-from .assemble import assemble_review
+from .assemble import assemble_review, load_review
 from .charts import render_chart_svg
 from .context import Review, StoryView
 from .delivery import DeliveryReport, deliver, ensure_deliveries, recover_interrupted
@@ -19,7 +19,7 @@ from .weeks import Week, WeekError, last_complete_week, parse_week, week_at
 __all__ = [
     "ATTRIBUTION", "DeliveryReport", "FORMATS", "GroupOptions", "Mailer", "RankingWeights", "RenderedEmail",
     "Review", "ReviewOptions", "SendError", "SmtpOptions", "StoryView", "Week", "WeekError", "assemble_review",
-    "build_message", "deliver", "ensure_deliveries", "french_date", "french_week_label", "last_complete_week",
+    "build_message", "deliver", "ensure_deliveries", "french_date", "french_week_label", "last_complete_week", "load_review",
     "parse_week", "recover_interrupted", "render_atom", "render_chart_svg", "render_map_svg", "render_review",
     "stylesheet", "week_at",
 ]

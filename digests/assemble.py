@@ -179,8 +179,9 @@ def assemble_review(session: Session, group: str, week: Week | str, options: Rev
     # The current week as the review shows it (after exclusions and with copies).
     cov.totals[week] = len(selected)
     cov.arrondissements[week] = dict(map_counts)
-    cov.subtopics[week] = dict(Counter(classify(group, m.item.title or "", m.item.summary or "")[0]
-                                       for m in selected))
+    cov.subtopics[week] = dict(Counter(
+        cov.item_subtopic.get(m.item.id) or classify(group, m.item.title or "", m.item.summary or "")[0]
+        for m in selected))
     blind_arrs, blind_topics, history_weeks = blind_spots(cov, group)
     return Review(
         group=group, group_title=settings.title, week=str(week), week_label=french_week_label(week),
@@ -195,3 +196,14 @@ def assemble_review(session: Session, group: str, week: Week | str, options: Rev
         history_weeks_with_data=history_weeks, decryptage=decryptage_candidates(ranked),
         blind_arrondissements=blind_arrs, blind_subtopics=blind_topics, outlets=outlets,
         url=options.review_url(group, str(week)), feed_url=options.feed_url(group))
+
+
+def load_review(session: Session, group: str, week: Week | str, options: ReviewOptions,
+                *, now: datetime | None = None) -> Review:
+    """The review to show: a published one as it was frozen at publication, else a draft
+    assembled now from the archive."""
+    week = parse_week(week) if isinstance(week, str) else week
+    digest = session.scalar(select(Digest).where(Digest.group == group, Digest.week == str(week)))
+    if digest is not None and digest.status == "published" and digest.context:
+        return Review.model_validate(digest.context)
+    return assemble_review(session, group, week, options, now=now)

@@ -35,6 +35,7 @@ class Coverage:
     totals: dict[Week, int]
     arrondissements: dict[Week, dict[int, int]]
     subtopics: dict[Week, dict[str, int]]
+    item_subtopic: dict[int, str]  # for reuse by the current week
 
 
 def coverage(session: Session, theme: str, week: Week, count: int, zone: str) -> Coverage:
@@ -55,6 +56,7 @@ def coverage(session: Session, theme: str, week: Week, count: int, zone: str) ->
     totals = {w: 0 for w in weeks}
     arrs: dict[Week, dict[int, int]] = {w: {} for w in weeks}
     topics: dict[Week, dict[str, int]] = {w: {} for w in weeks}
+    item_topic: dict[int, str] = {}
     for w in item_week.values():
         totals[w] += 1
     for chunk in _chunks(sorted(item_week)):
@@ -65,9 +67,10 @@ def coverage(session: Session, theme: str, week: Week, count: int, zone: str) ->
         for item_id, title, summary in session.execute(select(Item.id, Item.title, Item.summary)
                                                        .where(Item.id.in_(chunk))):
             key, _ = classify(theme, title or "", summary or "")
+            item_topic[item_id] = key
             bucket_t = topics[item_week[item_id]]
             bucket_t[key] = bucket_t.get(key, 0) + 1
-    return Coverage(weeks, totals, arrs, topics)
+    return Coverage(weeks, totals, arrs, topics, item_topic)
 
 
 def chart_counts(cov: Coverage) -> list[WeekCount]:

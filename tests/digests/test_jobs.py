@@ -10,7 +10,7 @@ import pytest
 import yaml
 from sqlalchemy import select
 
-from models import Database, Digest
+from models import Database, Digest, User
 from veille.cli import app as cli
 from veille.cli.common import run_guarded
 from veille.core import Veille
@@ -51,6 +51,20 @@ def test_a_published_review_is_built_as_it_was_published(digest_app: Veille, dat
     markdown = (tmp_path / "reviews" / "2026-W47" / "environment.md").read_text(encoding="utf-8")
     assert "Brouillon" not in markdown and "Changed after publication" not in markdown
     assert "<entry>" in (tmp_path / "reviews" / "environment.atom").read_text(encoding="utf-8")
+
+
+def test_publishing_records_who_published(digest_app: Veille, database: Database) -> None:
+    fill(database)
+    with database.transaction() as session:
+        session.add(User(name="claire", role="facilitator"))
+    review = publish_review(digest_app, "environment", "2026-W47", "claire")
+    assert review.status == "published"
+    with database.reader() as session:
+        digest = session.scalar(select(Digest).where(Digest.group == "environment"))
+        assert digest is not None and digest.published_by_id is not None and digest.context is not None
+        assert sorted(d.recipient for d in digest.deliveries) == ["amadou@example.org", "lea@example.org"]
+    with pytest.raises(DigestJobError, match="no user named 'nobody'"):
+        publish_review(digest_app, "environment", "2026-W47", "nobody")
 
 
 def test_auto_publish_groups_are_published_at_build(digest_app: Veille, database: Database, tmp_path: Path) -> None:

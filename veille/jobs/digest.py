@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from digests import (GroupOptions, Review, ReviewOptions, SmtpOptions, Week, assemble_review, build_message,
-                     deliver, ensure_deliveries, last_complete_week, parse_week, recover_interrupted,
+                     deliver, ensure_deliveries, last_complete_week, load_review, parse_week, recover_interrupted,
                      render_atom, render_review)
 from digests.delivery import interrupted
 from models import Delivery, Digest, User, utcnow
@@ -33,7 +33,7 @@ FILE_FORMATS = {"html": ("html", "html"), "md": ("markdown", "md"), "txt": ("tex
                 "pdf": ("pdf", "pdf"), "eml": ("email", "eml"), "atom": ("atom", "atom")}
 
 
-class DigestJobError(Exception):
+class DigestJobError(ValueError):
     """Bad input to a digest job; the message says what is allowed."""
 
 
@@ -103,15 +103,6 @@ class BuildReport:
         return f"{self.week} ({self.week_label}): {len(self.files)} files — {counts}{extra}"
 
 
-def current_review(session: Session, group: str, week: Week, options: ReviewOptions,
-                   now: datetime | None = None) -> tuple[Review, Digest | None]:
-    """A published review's frozen context, else a draft assembled now."""
-    digest = session.scalar(select(Digest).where(Digest.group == group, Digest.week == str(week)))
-    if digest is not None and digest.status == "published" and digest.context:
-        return Review.model_validate(digest.context), digest
-    return assemble_review(session, group, week, options, now=now), digest
-
-
 def _record_build(session: Session, group: str, week: Week, review: Review) -> Digest:
     digest = session.scalar(select(Digest).where(Digest.group == group, Digest.week == str(week)))
     if digest is None:
@@ -137,7 +128,7 @@ def build_reviews(app: Veille, *, week: str | Week | None = None, groups: Iterab
     for group in names:
         started = time.perf_counter()
         with app.db.transaction() as session:
-            review, _ = current_review(session, group, the_week, options, now)
+            review = load_review(session, group, the_week, options, now=now)
             _record_build(session, group, the_week, review)
             if options.group(group).auto_publish and review.status != "published":
                 review = publish(session, group, the_week, options, None, now)
@@ -192,12 +183,20 @@ def publish(session: Session, group: str, week: Week, options: ReviewOptions, us
     return review
 
 
-def publish_review(app: Veille, group: str, week: str | Week, user: User | int | None = None) -> Review:
-    """Publish a group's review of a week (the web app's « Publier » and `veille digest publish`)."""
+def publish_review(app: Veille, group: str, week: str | Week, user: User | int | str | None = None) -> Review:
+    """Publish a group's review of a week (the web app's « Publier » and `veille digest publish`).
+
+    ``user`` is the publishing facilitator: a `User`, its id or its name (None for the scheduler).
+    """
     the_week = resolve_week(app, week)
     resolve_groups(app, [group])
-    user_id = user.id if isinstance(user, User) else user
     with app.db.transaction() as session:
+        if isinstance(user, str):
+            user_id = session.scalar(select(User.id).where(User.name == user))
+            if user_id is None:
+                raise DigestJobError(f"no user named {user!r}")
+        else:
+            user_id = user.id if isinstance(user, User) else user
         return publish(session, group, the_week, review_options(app), user_id)
 
 
