@@ -214,3 +214,41 @@ def test_any_query_string_gives_results_or_a_query_error(database, archive) -> N
             assert page.total >= len(page.hits)
 
     check()
+
+
+def test_relevance_pages_past_the_ranked_window_continue_by_date(database, archive, monkeypatch) -> None:
+    import models.search as module
+    monkeypatch.setattr(module, "RELEVANCE_WINDOW", 3)
+    monkeypatch.setattr(module, "FACET_SAMPLE", 3)
+    seen = []
+    with database.reader() as session:
+        for number in (1, 2, 3, 4):
+            page = search(session, SearchRequest(q="-zzzz", page=number, page_size=2))
+            seen += [hit.item_id for hit in page.hits]
+        assert page.facets_sample == 3
+    assert sorted(seen) == sorted(archive.values())
+
+
+def test_large_totals_are_capped_or_estimated_and_said_so(database, archive, monkeypatch) -> None:
+    import models.search as module
+    monkeypatch.setattr(module, "RELEVANCE_WINDOW", 2)
+    monkeypatch.setattr(module, "FACET_SAMPLE", 2)
+    monkeypatch.setattr(module, "COUNT_CAP", 3)
+    monkeypatch.setattr(module, "PG_EXACT_LIMIT", 0)
+    with database.reader() as session:
+        page = search(session, SearchRequest(q="-zzzz"))
+    if database.dialect == "sqlite":
+        assert (page.total, page.total_kind, page.total_text) == (3, "at_least", "plus de 3 résultats")
+    else:
+        assert page.total_kind == "about" and page.total_text.startswith("environ ")
+    assert not page.total_exact
+
+
+def test_a_single_word_total_is_exact(database, archive, monkeypatch) -> None:
+    import models.search as module
+    monkeypatch.setattr(module, "RELEVANCE_WINDOW", 1)
+    monkeypatch.setattr(module, "FACET_SAMPLE", 1)
+    monkeypatch.setattr(module, "PG_EXACT_LIMIT", 100)
+    with database.reader() as session:
+        page = search(session, SearchRequest(q="écoles"))
+    assert (page.total, page.total_kind, page.total_text) == (3, "exact", "3 résultats")

@@ -49,6 +49,8 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("search_docs", schema=None) as batch_op:
         batch_op.create_index("ix_search_docs_week", ["week"], unique=False)
+        batch_op.create_index("ix_search_docs_keys", ["sort_key", "item_id", "week", "themes", "places", "tags"],
+                              unique=False)
     if sqlite:
         for statement in SQLITE_FTS:
             op.execute(statement)
