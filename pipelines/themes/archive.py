@@ -154,10 +154,15 @@ def uncertainty(score: float, threshold: float) -> float:
     return max(0.0, 1.0 - abs(score - threshold) / span) if span > 0 else 0.0
 
 
-def review_queue(session: Session, limit: int = 20, window: timedelta | None = timedelta(days=14),
+def review_queue(session: Session, limit: int = 20, window: timedelta | int | float | None = timedelta(days=14),
                  now: datetime | None = None) -> list[ReviewCandidate]:
-    """Unlabelled items of the window ordered by uncertainty (uncertainty sampling), newest first on ties."""
+    """Unlabelled items of the window ordered by uncertainty (uncertainty sampling), newest first on ties.
+
+    `window` is a `timedelta` or a number of days (items first seen since then); None means all.
+    """
     now = now or datetime.now(timezone.utc)
+    if isinstance(window, (int, float)):
+        window = timedelta(days=window)
     thresholds = {row.version: row.thresholds for row in session.scalars(select(ThemeModel))}
     labelled = select(Label.item_id)
     query = (select(Item.id, Item.title, Item.first_seen_at, ThemeScore.theme, ThemeScore.score,

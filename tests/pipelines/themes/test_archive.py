@@ -111,6 +111,7 @@ def test_the_review_queue_puts_the_most_uncertain_unlabelled_items_first(databas
         assert queue[0].uncertainty == 1.0 and queue[0].theme == "social_education"
         assert queue[0].model_version == "test-model"
         assert len(review_queue(session, limit=10, window=None, now=NOW)) == 3
+        assert [c.item_id for c in review_queue(session, limit=10, window=14, now=NOW)] == [c.item_id for c in queue]
         assert len(review_queue(session, limit=1, window=None, now=NOW)) == 1
 
 

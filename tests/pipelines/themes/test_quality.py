@@ -13,9 +13,11 @@ import pytest
 
 from pipelines.themes import THEMES, KeywordBaseline, Lexicon, ThemeClassifier, evaluate, project_examples, read_labelled
 
-MACRO_F1_FLOOR = 0.83
-THEME_F1_FLOOR = {"social_education": 0.85, "environment": 0.87, "public_space": 0.76}
-OFF_THEME_TAGGED_CEILING = 3  # of the 51 items with no theme
+# Achieved when pinned: macro-F1 0.906; social_education 0.926, environment 0.943,
+# public_space 0.850; 2 of the 51 off-theme items tagged (docs/themes.md).
+MACRO_F1_FLOOR = 0.90
+THEME_F1_FLOOR = {"social_education": 0.92, "environment": 0.94, "public_space": 0.85}
+OFF_THEME_TAGGED_CEILING = 2  # of the 51 items with no theme
 
 
 @pytest.fixture(scope="module")
