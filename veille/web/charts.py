@@ -6,7 +6,8 @@ from html import escape
 from typing import Iterable, Sequence
 
 # Colour-blind-safe (Okabe–Ito) and ≥ 3:1 against white.
-COLOURS = {"social_education": "#0072B2", "environment": "#009E73", "public_space": "#D55E00", "all": "#555555"}
+COLOURS = {"social_education": "#0072B2", "environment": "#009E73", "public_space": "#D55E00", "*": "#555555",
+           "none": "#CC79A7"}
 
 
 def coverage_series(rows: Iterable[Sequence[object]]) -> tuple[list[str], dict[str, dict[str, tuple[int, float]]]]:

@@ -197,6 +197,7 @@ def set_label(session: Session, actor: Actor, item_id: int, themes: list[str], n
                   note=(note or "").strip() or None, origin=origin)
     session.add(label)
     session.flush()
+    reindex(session, [item_id])
     log_action(session, actor, "label", "item", item_id,
                {"themes": label.themes, "model": model, "before": list(before.themes) if before else None,
                 "title": item.title}, reason)
@@ -280,6 +281,7 @@ def merge_stories(session: Session, actor: Actor, into_id: int, other_id: int, r
     session.delete(other)
     session.flush()
     refresh_story(session, into)
+    reindex(session, moved)
     return into
 
 
@@ -303,6 +305,7 @@ def split_story(session: Session, actor: Actor, story_id: int, item_ids: list[in
     log_action(session, actor, "split_story", "story", story_id, {"new_story": new.id, "items": chosen}, reason)
     refresh_story(session, story)
     refresh_story(session, new)
+    reindex(session, chosen)
     return new
 
 
@@ -320,6 +323,15 @@ def set_story_text(session: Session, actor: Actor, story_id: int, field_name: st
     log_action(session, actor, f"story_{field_name}", "story", story_id,
                {"before": before, "after": value.strip() or None}, reason)
     return story
+
+
+def reindex(session: Session, item_ids: list[int]) -> None:
+    """Keep the search index in step: themes and stories are search filters."""
+    from models.search import index_items
+
+    if item_ids:
+        session.flush()
+        index_items(session, item_ids)
 
 
 def sources_by_id(session: Session, ids: set[int]) -> dict[int, Source]:

@@ -152,15 +152,15 @@ def editor_note(request: Request, group: str, week: str, note: str = Form(""), r
 
 @router.post("/curate/{group}/{week}/publish", dependencies=POST)
 def publish(request: Request, group: str, week: str, reason: str = Form(""), viewer: Viewer = CURATE) -> Response:
-    from ..jobs.digest import publish_review
+    from ..jobs.digest import DigestJobError, publish_review
 
     group, week = checked(request, group, week)
     app = web_state(request).app
     with app.db.transaction() as session:
         digest_for(session, group, week)  # a week without any decision can be published too
     try:
-        publish_review(app, group, week, viewer.name)
-    except (ValueError, LookupError) as exc:
+        publish_review(app, group, week, viewer.id)
+    except (DigestJobError, ValueError, LookupError) as exc:
         raise HTTPException(400, f"Publication impossible : {exc}") from None
     with app.db.transaction() as session:
         digest = digest_for(session, group, week)
@@ -176,7 +176,7 @@ def preview(request: Request, group: str, week: str, fmt: str, viewer: Viewer = 
     group, week = checked(request, group, week)
     formats = {"txt": ("text", "text/plain; charset=utf-8"), "md": ("markdown", "text/markdown; charset=utf-8"),
                "pdf": ("pdf", "application/pdf"), "html": ("html", "text/html; charset=utf-8"),
-               "eml": ("email", "message/rfc822")}
+               "eml": ("email", "text/html; charset=utf-8")}
     if fmt not in formats:
         raise HTTPException(404, "Format inconnu : txt, md, pdf, html ou eml.")
     name, media = formats[fmt]
@@ -184,8 +184,8 @@ def preview(request: Request, group: str, week: str, fmt: str, viewer: Viewer = 
     with app.db.reader() as session:
         review = assemble(session, app, group, week)
     body = render(review, name)
-    if name == "email" and not isinstance(body, (str, bytes)):
-        body = body.as_bytes() if hasattr(body, "as_bytes") else str(body)
+    if name == "email":  # the HTML part as members' mail clients show it
+        body = body.html
     return Response(body, media_type=media)
 
 

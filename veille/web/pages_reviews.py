@@ -93,6 +93,15 @@ def archive(request: Request, group: str = "") -> Response:
     return page(request, "archive.html", weeks=weeks, group=group)
 
 
+@router.get("/review.css")
+def review_stylesheet() -> Response:
+    """The reviews' own stylesheet (from the digests package), for the review pages."""
+    import digests as digests_api
+
+    return Response(digests_api.stylesheet(), media_type="text/css; charset=utf-8",
+                    headers={"Cache-Control": "public, max-age=3600"})
+
+
 @router.get("/reviews/{group}.atom")
 def atom(request: Request, group: str) -> Response:
     _check_group(request, group)

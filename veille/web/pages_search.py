@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
 
 from .auth import Capability, Viewer, need
-from .charts import coverage_series, line_chart_svg
+from .charts import COLOURS, coverage_series, line_chart_svg
 from .render import THEME_LABELS, page
 from .searching import BadParameter, query_string, request_from, toggled
 from .state import web_state
@@ -31,8 +31,8 @@ FACET_TITLES = {"theme": "Thème", "source": "Média", "outlet_type": "Type de m
 EXPORT_FIELDS = ("item_id", "title", "url", "source", "outlet_type", "published_at", "themes", "score")
 
 
-def _bad(request: Request, message: str, position: int | None = None, **context: Any) -> Response:
-    return page(request, "search.html", status=400, error=message, position=position,
+def _bad(request: Request, message: str, **context: Any) -> Response:
+    return page(request, "search.html", status=400, error=message, result=None, facets=[],
                 params=request.query_params, **context)
 
 
@@ -52,7 +52,7 @@ def search_page(request: Request, viewer: Viewer = SEARCH) -> Response:
             with state.app.db.reader() as session:
                 result = search(session, search_request)
         except QueryError as exc:
-            return _bad(request, _query_error(exc), getattr(exc, "position", None))
+            return _bad(request, _query_error(exc))
     facets = []
     if result is not None:
         for name, values in (result.facets or {}).items():
@@ -74,7 +74,9 @@ def search_page(request: Request, viewer: Viewer = SEARCH) -> Response:
 
 def _query_error(exc: Exception) -> str:
     message = getattr(exc, "message", None) or str(exc)
-    return f"Requête mal formée : {message}"
+    position = getattr(exc, "position", None)
+    where = f" (caractère {position + 1})" if isinstance(position, int) else ""
+    return f"Requête mal formée : {message}{where}"
 
 
 def _facet_label(param: str, value: Any, label: Any) -> str:
@@ -98,16 +100,16 @@ def coverage_page(request: Request, viewer: Viewer = SEARCH) -> Response:
     except BadParameter as exc:
         return _bad(request, str(exc))
     except QueryError as exc:
-        return _bad(request, _query_error(exc), getattr(exc, "position", None))
+        return _bad(request, _query_error(exc))
     weeks, series = coverage_series(rows)
-    labels = {**THEME_LABELS, "all": "Tous thèmes", "none": "Hors thèmes"}
+    labels = {**THEME_LABELS, "*": "Tous les résultats", "all": "Tous les résultats", "none": "Sans thème"}
     counts_svg = line_chart_svg(weeks, series, share=False, labels=labels,
                                 title="Articles par semaine et par thème")
     share_svg = line_chart_svg(weeks, series, share=True, labels=labels,
                                title="Part de tous les articles de la semaine, par thème")
     table = [(w, [(theme, series[theme].get(w, (0, 0.0))) for theme in series]) for w in weeks]
     return page(request, "coverage.html", params=request.query_params, counts_svg=counts_svg,
-                share_svg=share_svg, series=list(series), labels=labels, table=table,
+                share_svg=share_svg, series=list(series), colours=COLOURS, labels=labels, table=table,
                 back=query_string(request.query_params))
 
 
@@ -124,9 +126,12 @@ def map_page(request: Request, viewer: Viewer = SEARCH) -> Response:
     except BadParameter as exc:
         return _bad(request, str(exc))
     except QueryError as exc:
-        return _bad(request, _query_error(exc), getattr(exc, "position", None))
-    svg = digests.render_map_svg(counts)
-    return page(request, "map.html", params=request.query_params, svg=svg, counts=sorted(counts.items()),
+        return _bad(request, _query_error(exc))
+    params = request.query_params
+    links = {n: "/search?" + query_string(params, arr=[n], page=None) for n in range(1, 21)}
+    svg = digests.render_map_svg(counts, links=links)
+    return page(request, "map.html", params=params, svg=svg, counts=sorted(counts.items()),
+                attribution=digests.ATTRIBUTION,
                 back=query_string(request.query_params))
 
 
@@ -168,7 +173,7 @@ def _export_request(request: Request) -> Any:
     except BadParameter as exc:
         return _bad(request, str(exc))
     except QueryError as exc:
-        return _bad(request, _query_error(exc), getattr(exc, "position", None))
+        return _bad(request, _query_error(exc))
     return search_request
 
 

@@ -47,7 +47,11 @@ def options(app: Veille) -> Any:
 
 
 def assemble(session: Session, app: Veille, group: str, week: str) -> Any:
-    return digests_api.assemble_review(session, group, week, options(app))
+    """A published review's frozen context, else the draft as it would be now."""
+    from ..jobs.digest import current_review
+
+    review, _ = current_review(session, group, digests_api.parse_week(week), options(app))
+    return review
 
 
 def render(review: Any, fmt: str, **kwargs: Any) -> Any:

@@ -61,7 +61,7 @@ def request_from(params: QueryParams, *, page_size: int) -> Any:
     return SearchRequest(
         q=(params.get("q") or "").strip()[:500],
         themes=themes,
-        sources=[s for s in params.getlist("source") if s],
+        sources=[_int(s, "média", 1, 2**31 - 1) for s in params.getlist("source") if s],
         outlet_types=outlet_types,
         date_from=date_from,
         date_to=date_to,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Iterator
 
@@ -11,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from argon2 import PasswordHasher
 
+from models.search import index_items
 from models import Entity, Item, ItemPlace, Source, Story, ThemeScore, User
 from veille.core import Veille
 from veille.web import create_app
@@ -89,8 +91,7 @@ def add_source(session: Any, name: str = "Le Petit Parisien", outlet_type: str =
 def add_item(session: Any, source: Source, title: str, *, scores: dict[str, float] | None = None,
              when: datetime = IN_WEEK, story: Story | None = None, text: str = "",
              places: tuple[int, ...] = (), people: tuple[str, ...] = (), orgs: tuple[str, ...] = ()) -> Item:
-    number = session.info.setdefault("items", 0) + 1
-    session.info["items"] = number
+    number = uuid.uuid4().hex
     item = Item(canonical_url=f"https://example.org/{number}", url=f"https://example.org/{number}",
                 source_id=source.id, title=title, summary=text[:200] or title, text=text or title,
                 published_at=when, first_seen_at=when, state="done", story_id=story.id if story else None)
@@ -128,4 +129,5 @@ def newsroom(app: Veille) -> dict[str, int]:
                      scores={"social_education": 0.6, "public_space": 0.7}, places=(18,))
         d = add_item(session, blog, "Un collège rénové dans le 13e", scores={"social_education": 0.35})
         e = add_item(session, paper, "Résultats du PSG", scores={"social_education": 0.02})
+        index_items(session, [a.id, b.id, c.id, d.id, e.id])
     return {"canteen": canteen.id, "streets": streets.id, "a": a.id, "b": b.id, "c": c.id, "d": d.id, "e": e.id}
