@@ -59,20 +59,11 @@ def curate_go(request: Request, group: str = "", week: str = "", viewer: Viewer 
 @router.get("/curate/queue", response_class=HTMLResponse)
 def review_queue(request: Request, viewer: Viewer = CURATE) -> Response:
     """Items whose label would teach the model most (the themes helper's uncertainty sampling)."""
-    import pipelines
-
-    queue_fn = getattr(pipelines, "review_queue", None)
-    if queue_fn is None:
-        try:
-            from pipelines import themes as themes_api  # the themes stage's public API
-            queue_fn = getattr(themes_api, "review_queue", None)
-        except ImportError:
-            queue_fn = None
     from .queue import queue_candidates
 
     with web_state(request).app.db.reader() as session:
-        candidates, available = queue_candidates(session, queue_fn, limit=30, window_days=28)
-    return page(request, "curate_queue.html", candidates=candidates, available=available)
+        candidates = queue_candidates(session, limit=30, window_days=28)
+    return page(request, "curate_queue.html", candidates=candidates)
 
 
 @router.get("/curate/{group}/{week}", response_class=HTMLResponse)
