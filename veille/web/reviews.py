@@ -48,10 +48,7 @@ def options(app: Veille) -> Any:
 
 def assemble(session: Session, app: Veille, group: str, week: str) -> Any:
     """A published review's frozen context, else the draft as it would be now."""
-    from ..jobs.digest import current_review
-
-    review, _ = current_review(session, group, digests_api.parse_week(week), options(app))
-    return review
+    return digests_api.load_review(session, group, week, options(app))
 
 
 def render(review: Any, fmt: str, **kwargs: Any) -> Any:
