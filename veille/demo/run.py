@@ -42,7 +42,8 @@ def step(title: str) -> Callable[[Callable[[], str]], str]:
         started = time.monotonic()
         typer.secho(f"→ {title}", bold=True)
         summary = function()
-        typer.echo(f"  {summary} ({time.monotonic() - started:.1f} s)")
+        elapsed = f"({time.monotonic() - started:.1f} s)"
+        typer.echo(f"  {summary}" if summary.rstrip().endswith(" s)") else f"  {summary} {elapsed}")
         return summary
 
     return run
@@ -59,8 +60,11 @@ def available(module: str) -> Any | None:
 
 
 def latest_week(app: Veille) -> str | None:
+    """The week of the corpus's latest dated article (an item dated by its first sighting is
+    dated today, not by its outlet, so it does not count)."""
     with app.db.reader() as session:
-        latest = session.scalar(select(func.max(Item.published_at)))
+        latest = session.scalar(select(func.max(Item.published_at))
+                                .where(Item.date_source.is_distinct_from("first_seen")))
     if latest is None:
         return None
     year, week, _ = latest.astimezone(ZoneInfo(app.settings.timezone)).isocalendar()
