@@ -25,7 +25,7 @@ from .data import Example
 from .features import FeatureBuilder, FeatureOptions
 from .lexicon import GROUPS, THEMES, Lexicon
 from .metrics import best_threshold, evaluate
-from .text import Normalised, normalise, readable
+from .text import Normalised, fold, normalise, readable
 
 log = logging.getLogger(__name__)
 
@@ -117,7 +117,11 @@ class ThemeClassifier:
         for row, (doc, found) in enumerate(zip(docs, matches)):
             scores = {theme: round(float(probabilities[row, i]), 4) for i, theme in enumerate(THEMES)}
             themes = [theme for theme in THEMES if scores[theme] >= self.thresholds[theme]]
-            why = {theme: self._reasons(matrix[row], doc, found, theme) for theme in themes} if reasons else {}
+            why: dict[str, list[dict[str, Any]]] = {}
+            if reasons and themes:
+                start, end = matrix.indptr[row], matrix.indptr[row + 1]
+                indices, values = matrix.indices[start:end], matrix.data[start:end]
+                why = {theme: self._reasons(indices, values, doc, found, theme) for theme in themes}
             predictions.append(Prediction(themes, scores, why, self._warnings(doc)))
         return predictions
 
@@ -131,30 +135,36 @@ class ThemeClassifier:
             warnings.append("the text does not look French: the model is trained on French news")
         return warnings
 
-    def _reasons(self, row: Any, doc: Normalised, found: dict[str, Any], theme: str) -> list[dict[str, Any]]:
+    def _reasons(self, indices: np.ndarray, values: np.ndarray, doc: Normalised, found: dict[str, Any],
+                 theme: str) -> list[dict[str, Any]]:
         """The terms that pushed this theme's score up most: weight × feature value."""
         coef = self.estimators[theme].coef_[0]
-        surface = {}
-        for stem_, word in zip(doc.stems, doc.surfaces):
-            surface.setdefault(stem_, word)
-        contributions: dict[str, tuple[float, str]] = {}
         n_word = self.features.n_word
-        indices, values = row.indices, row.data
-        for index, value in zip(indices, values):
-            if index < n_word:
-                weight = float(coef[index] * value)
-                stems = self.features.word_names[index].split()
-                if weight > 0 and readable(stems):
-                    contributions[" ".join(surface.get(s, s) for s in stems)] = (weight, "word")
+        words = indices < n_word
+        weights = coef[indices[words]] * values[words]
+        positive = weights > 0
+        contributions: dict[str, tuple[float, str]] = {}
+        surface: dict[str, str] | None = None
+        for index, weight in zip(indices[words][positive], weights[positive]):
+            stems = self.features.word_names[index].split()
+            if readable(stems):
+                if surface is None:
+                    surface = {}
+                    for stem_, word in zip(doc.stems, doc.surfaces):
+                        surface.setdefault(stem_, word)
+                contributions[" ".join(surface.get(s, s) for s in stems)] = (float(weight), "word")
         # The lexicon group's part is shared among the entries found, by their weights.
         offset = self.features.lexicon_offset + GROUPS.index(theme)
-        lexical = float(coef[offset] * row[0, offset]) if row.shape[1] > offset else 0.0
+        at = np.flatnonzero(indices == offset)
+        lexical = float(coef[offset] * values[at[0]]) if at.size else 0.0
         entries = found[theme].entries
         total = sum(entries.values())
         if lexical > 0 and total:
+            folded = {fold(term): term for term in contributions}
             for text, weight in entries.items():
                 share = lexical * weight / total
-                previous = contributions.get(text, (0.0, ""))[0]
+                same = folded.get(fold(text))  # the word feature of the same term: one reason
+                previous = contributions.pop(same, (0.0, ""))[0] if same else 0.0
                 contributions[text] = (previous + share, "lexicon")
         ranked = sorted(contributions.items(), key=lambda kv: -kv[1][0])[:REASONS_PER_THEME]
         return [{"term": term, "weight": round(weight, 3), "kind": kind} for term, (weight, kind) in ranked]

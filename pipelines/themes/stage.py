@@ -10,19 +10,20 @@ the transaction; the stage flushes.
 from __future__ import annotations
 
 import logging
-from typing import Any, Mapping, Sequence
+from typing import Mapping, Sequence
 
 from sqlalchemy.orm import Session
 
 from models import Item
 
+from ..stages import Drop, SessionStage
 from .archive import store_scores
 from .classifier import Prediction, ThemeClassifier
 
 log = logging.getLogger(__name__)
 
 
-class ClassifyStage:
+class ClassifyStage(SessionStage):
     name = "classify"
     parallel = False  # it writes to the archive
 
@@ -40,7 +41,7 @@ class ClassifyStage:
             raise RuntimeError(self.reason)
         return self.model.predict([(item.title, item.text or item.summary or item.description) for item in items])
 
-    def process(self, session: Session, items: Sequence[Item]) -> Mapping[int, Any]:
+    def process(self, session: Session, items: Sequence[Item]) -> Mapping[int, Drop]:
         if not items:
             return {}
         predictions = self.classify(items)
