@@ -94,3 +94,41 @@ def demo_articles() -> list[dict]:
 def demo_manifest() -> dict[str, dict]:
     lines = (DEMO_CORPUS / "manifest.jsonl").read_text(encoding="utf-8").splitlines()
     return {record["id"]: record for record in map(json.loads, lines)}
+
+
+def add_items(db, articles: list[dict], *, page: bool = True, state: str = "fetched") -> dict[str, int]:
+    """Store demo-corpus articles as fetched items (with an HTML page); {article id: item id}."""
+    import zlib
+    from datetime import datetime
+
+    from models import Item, ItemPage, Source
+
+    ids: dict[str, int] = {}
+    with db.transaction() as session:
+        sources: dict[str, Source] = {}
+        for article in articles:
+            outlet = article["outlet"]
+            if outlet not in sources:
+                sources[outlet] = Source(name=outlet, url=f"http://127.0.0.1/{outlet}/feed", outlet_type="local")
+                session.add(sources[outlet])
+                session.flush()
+            url = f"http://127.0.0.1/{outlet}/{article['slug']}"
+            item = Item(canonical_url=url, url=url, source_id=sources[outlet].id, title=article["title"],
+                        summary=article["lead"], published_at=datetime.fromisoformat(article["published"]),
+                        date_source="feed", state=state, author=article.get("author"))
+            session.add(item)
+            session.flush()
+            if page:
+                session.add(ItemPage(item_id=item.id, status=200, content_type="text/html",
+                                     body=zlib.compress(article_html(article).encode("utf-8"))))
+            ids[article["id"]] = item.id
+    return ids
+
+
+def article_html(article: dict) -> str:
+    paragraphs = "".join(f"<p>{p}</p>" for p in article["body"])
+    byline = f"<p class='byline'>Par {article['author']}</p>" if article.get("author") else ""
+    return (f"<html lang='fr'><head><title>{article['title']}</title></head><body>"
+            f"<nav><a href='/'>Accueil</a> <a href='/paris'>Paris</a></nav><article><h1>{article['title']}</h1>"
+            f"{byline}<p class='lead'>{article['lead']}</p>{paragraphs}</article>"
+            f"<footer>Tous droits réservés</footer></body></html>")

@@ -17,7 +17,10 @@ def test_extract_prints_one_json_object_per_input(tmp_path, httpserver) -> None:
     first = tmp_path / "a.html"
     first.write_text(PAGE, encoding="utf-8")
     httpserver.expect_request("/article").respond_with_data(PAGE, content_type="text/html; charset=utf-8")
-    result = CliRunner().invoke(cli, ["extract", str(first), httpserver.url_for("/article"), "--json"])
+    config = tmp_path / "config.yaml"
+    config.write_text("watch:\n  allow_private_networks: true\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["--config", str(config), "extract", str(first),
+                                      httpserver.url_for("/article"), "--json"])
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     assert result.exit_code == 0, result.output
     assert len(lines) == 2
@@ -32,3 +35,10 @@ def test_extract_reports_an_unreadable_input_and_exits_non_zero(tmp_path) -> Non
     result = CliRunner().invoke(cli, ["extract", str(tmp_path / "missing.html"), "--json"])
     assert result.exit_code != 0
     assert "cannot be read" in json.loads(result.stdout.splitlines()[0])["error"]
+
+
+def test_extract_refuses_a_loopback_url_unless_private_networks_are_allowed(httpserver) -> None:
+    httpserver.expect_request("/article").respond_with_data(PAGE, content_type="text/html")
+    result = CliRunner().invoke(cli, ["extract", httpserver.url_for("/article"), "--json"])
+    assert result.exit_code != 0
+    assert json.loads(result.stdout.splitlines()[0])["error"]

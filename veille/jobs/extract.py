@@ -1,8 +1,8 @@
 """`veille extract`: the extraction stage on files or URLs, outside the archive.
 
-URLs are fetched with httpx under the crawler's limits (timeouts, size cap, redirects,
-User-Agent from settings.watch). The crawler's own client (watch/) is the seam for the
-archive; this command only reads what the operator names on the command line.
+URLs are fetched through the crawler's client seam (`watch.fetch_page`: timeouts, size cap,
+redirects, private-network guard, User-Agent from settings.watch); no robots.txt check,
+since a person named the page.
 """
 
 from __future__ import annotations
@@ -33,30 +33,16 @@ def extract_options(app: Veille) -> ExtractOptions:
 
 
 def fetch(app: Veille, url: str) -> Fetched:
-    import httpx
+    """The page through the crawler's client seam (caps, timeouts, redirects, private-network guard)."""
+    from watch import FetchError, fetch_page
 
-    from importlib.metadata import version
+    from .crawl import http_options
 
-    watch = app.settings.watch
-    agent = watch.user_agent.format(version=version("veille"), contact_url=watch.contact_url)
-    timeout = httpx.Timeout(watch.total_timeout, connect=watch.connect_timeout, read=watch.read_timeout)
     try:
-        with httpx.Client(timeout=timeout, follow_redirects=True, max_redirects=watch.max_redirects,
-                          headers={"User-Agent": agent}) as client:
-            with client.stream("GET", url) as response:
-                if response.status_code >= 400:
-                    raise InputError(f"{url}: HTTP {response.status_code}")
-                chunks: list[bytes] = []
-                size = 0
-                for chunk in response.iter_bytes():
-                    size += len(chunk)
-                    if size > watch.max_article_bytes:
-                        raise InputError(f"{url}: larger than {watch.max_article_bytes} bytes "
-                                         "(watch.max_article_bytes)")
-                    chunks.append(chunk)
-                return Fetched(b"".join(chunks), str(response.url))
-    except httpx.HTTPError as exc:
-        raise InputError(f"{url}: {exc.__class__.__name__}: {exc}") from None
+        response = fetch_page(url, http_options(app.settings.watch), max_bytes=app.settings.watch.max_article_bytes)
+    except FetchError as exc:
+        raise InputError(f"{url}: {exc}") from None
+    return Fetched(response.content, response.url)
 
 
 def extract_inputs(app: Veille, inputs: list[str], url: str | None = None) -> Iterator[dict[str, Any]]:

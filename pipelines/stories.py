@@ -1,0 +1,308 @@
+"""Stories: items about the same event across outlets, grouped within a sliding window.
+
+Each item is a TF-IDF vector of its title (counted twice), its lead and its entities
+(people, organisations, places as single tokens). Items whose cosine distance is under
+``threshold`` are grouped by average-linkage agglomerative clustering. To stay near-linear,
+clustering runs only inside the connected components of the graph of pairs that could
+ever merge (cosine similarity above 1 - threshold, from a sparse product): with average
+linkage two groups with no such pair between them never merge, so the result is the same.
+
+A new story continues last week's when their centroids' cosine reaches ``continuity``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
+
+import numpy as np
+from sqlalchemy import or_, select
+
+from .stages import Drop, SessionStage
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from models import Item, Story
+
+__all__ = ["ClusterStage", "StoryOptions", "StoryRecord", "cluster", "cluster_stream", "continuity", "vectorise"]
+
+# Components larger than this are split by plain threshold linking instead of agglomerative
+# clustering (quadratic memory); never reached on the demo corpus or the 100k bench.
+MAX_COMPONENT = 3000
+
+
+@dataclass(frozen=True)
+class StoryOptions:
+    threshold: float = 0.8  # cosine distance (1 - similarity) under which items join
+    window_days: int = 7
+    continuity: float = 0.4
+    min_size: int = 2  # a story is at least two items; a lone item has none
+
+
+@dataclass
+class StoryRecord:
+    id: int
+    published_at: datetime
+    title: str
+    lead: str = ""
+    entities: Sequence[str] = field(default_factory=tuple)  # folded names
+    story: int | None = None  # the story it already belongs to
+
+
+@lru_cache(maxsize=1)
+def _french_stop_words() -> tuple[str, ...]:
+    """spaCy's French stop words, split and folded as the vectoriser's tokens are."""
+    from spacy.lang.fr.stop_words import STOP_WORDS
+
+    from .gazetteer import fold
+
+    words = {part for word in STOP_WORDS for part in fold(word).split()}
+    return tuple(sorted(words | {"paris", "parisien", "parisiens", "ville"}))
+
+
+def document_text(record: StoryRecord) -> str:
+    entities = " ".join("ent_" + name.replace(" ", "_") for name in record.entities)
+    return f"{record.title} {record.title} {record.lead} {entities}"
+
+
+def vectoriser():
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    return TfidfVectorizer(strip_accents="unicode", lowercase=True, stop_words=list(_french_stop_words()),
+                           sublinear_tf=True, token_pattern=r"(?u)\b[^\W\d_]\w+\b", dtype=np.float32)
+
+
+def vectorise(records: Sequence[StoryRecord]):
+    """(fitted vectoriser, L2-normalised sparse matrix) of the records."""
+    vec = vectoriser()
+    matrix = vec.fit_transform([document_text(r) for r in records])
+    return vec, matrix
+
+
+def cluster(matrix, threshold: float) -> np.ndarray:
+    """A cluster label per row of an L2-normalised matrix."""
+    from scipy.sparse.csgraph import connected_components
+
+    n = matrix.shape[0]
+    if n == 0:
+        return np.zeros(0, dtype=int)
+    similarity = (matrix @ matrix.T).tocsr()
+    similarity.data[similarity.data < 1 - threshold] = 0
+    similarity.eliminate_zeros()
+    count, components = connected_components(similarity, directed=False)
+    labels = np.full(n, -1, dtype=int)
+    next_label = 0
+    for component in range(count):
+        members = np.flatnonzero(components == component)
+        if len(members) == 1 or len(members) > MAX_COMPONENT:
+            labels[members] = next_label
+            next_label += 1
+            continue
+        from sklearn.cluster import AgglomerativeClustering
+
+        dense = matrix[members] @ matrix[members].T
+        distance = np.clip(1 - dense.toarray(), 0, 2)
+        np.fill_diagonal(distance, 0)
+        found = AgglomerativeClustering(n_clusters=None, metric="precomputed", linkage="average",
+                                        distance_threshold=threshold).fit_predict(distance)
+        labels[members] = found + next_label
+        next_label += int(found.max()) + 1
+    return labels
+
+
+def cluster_stream(records: Iterable[StoryRecord], options: StoryOptions = StoryOptions(),
+                   step_days: int = 1) -> dict[int, int]:
+    """Stories of a stream of records, as the runner builds them batch after batch.
+
+    Records are taken in publication order by steps of ``step_days``; each step clusters
+    its new records with the window before them. Old records keep their story; a new
+    record joins the story of the old ones in its cluster (the most common), or opens a
+    new story with the other new or story-less records of its cluster. {record id: story}.
+    """
+    ordered = sorted(records, key=lambda r: (r.published_at, r.id))
+    stories: dict[int, int] = {r.id: r.story for r in ordered if r.story is not None}
+    next_story = max(stories.values(), default=0) + 1
+    window = timedelta(days=options.window_days)
+    step = timedelta(days=step_days)
+    start = 0
+    i = 0
+    while i < len(ordered):
+        end_time = ordered[i].published_at + step
+        j = i
+        while j < len(ordered) and ordered[j].published_at < end_time:
+            j += 1
+        while ordered[start].published_at < ordered[i].published_at - window:
+            start += 1
+        window_records = ordered[start:j]
+        new_ids = {r.id for r in ordered[i:j]}
+        next_story = assign(window_records, new_ids, stories, options, next_story)
+        i = j
+    return stories
+
+
+def assign(window: Sequence[StoryRecord], new_ids: set[int], stories: dict[int, int],
+           options: StoryOptions, next_story: int) -> int:
+    """Cluster ``window`` and give its new records a story (in ``stories``); the next free id."""
+    if not window:
+        return next_story
+    _vec, matrix = vectorise(window)
+    labels = cluster(matrix, options.threshold)
+    members: dict[int, list[StoryRecord]] = {}
+    for record, label in zip(window, labels):
+        members.setdefault(int(label), []).append(record)
+    for group in members.values():
+        if not any(r.id in new_ids for r in group):
+            continue
+        existing = [stories[r.id] for r in group if r.id in stories]
+        if existing:
+            story = max(set(existing), key=lambda s: (existing.count(s), -s))
+        elif len(group) >= options.min_size:
+            story, next_story = next_story, next_story + 1
+        else:
+            continue
+        for record in group:
+            if record.id in new_ids or record.id not in stories:
+                stories[record.id] = story
+    return next_story
+
+
+def continuity(new: Sequence[StoryRecord], previous: dict[int, Sequence[StoryRecord]],
+               threshold: float) -> int | None:
+    """The previous story (by id) whose centroid is closest to ``new``'s, if close enough."""
+    if not new or not previous:
+        return None
+    keys = list(previous)
+    everything = list(new) + [r for key in keys for r in previous[key]]
+    _vec, matrix = vectorise(everything)
+    centroid = np.asarray(matrix[:len(new)].mean(axis=0)).ravel()
+    best, best_score = None, threshold
+    offset = len(new)
+    for key in keys:
+        size = len(previous[key])
+        other = np.asarray(matrix[offset:offset + size].mean(axis=0)).ravel()
+        offset += size
+        denominator = float(np.linalg.norm(centroid) * np.linalg.norm(other))
+        score = float(centroid @ other) / denominator if denominator else 0.0
+        if score >= best_score:
+            best, best_score = key, score
+    return best
+
+
+TEMPORARY = 10**15  # story numbers above this are new stories not yet stored
+ENTITIES_PER_ITEM = 12
+
+
+class ClusterStage(SessionStage):
+    """Gives the batch's items a story, with the window of the archive before and around them."""
+
+    name = "cluster"
+
+    def __init__(self, options: StoryOptions = StoryOptions()) -> None:
+        self.options = options
+
+    def process(self, session: "Session", items: Sequence["Item"]) -> Mapping[int, Drop]:
+        from models import Item, Story
+
+        dated = [item for item in items if item.published_at is not None]
+        if not dated:
+            return {}
+        window = timedelta(days=self.options.window_days)
+        low = min(item.published_at for item in dated) - window
+        high = max(item.published_at for item in dated) + window
+        new_ids = {item.id for item in dated}
+        rows = list(session.scalars(
+            select(Item).where(Item.published_at >= low, Item.published_at <= high,
+                               or_(Item.id.in_(new_ids), Item.state.in_(["clustered", "done"])))))
+        records = _records(session, rows)
+        stories = {r.id: r.story for r in records if r.story is not None}
+        assign(records, new_ids, stories, self.options, TEMPORARY)
+        created: dict[int, Story] = {}
+        by_id = {row.id: row for row in rows}
+        touched: set[int] = set()
+        for item_id, story_id in stories.items():
+            item = by_id[item_id]
+            if story_id >= TEMPORARY:
+                if story_id not in created:
+                    created[story_id] = Story(origin="cluster")
+                    session.add(created[story_id])
+                    session.flush()
+                story_id = created[story_id].id
+            if item.story_id != story_id:
+                item.story_id = story_id
+            touched.add(story_id)
+        session.flush()
+        for story in created.values():
+            self._continuity(session, story, [r for r in records if stories.get(r.id) is not None
+                                              and by_id[r.id].story_id == story.id], low)
+        for story_id in touched:
+            refresh_story(session, story_id)
+        return {}
+
+    def _continuity(self, session: "Session", story: "Story", members: list[StoryRecord],
+                    window_start: datetime) -> None:
+        from models import Item, Story
+
+        earlier = list(session.scalars(select(Story).where(
+            Story.last_published_at >= window_start - timedelta(days=self.options.window_days),
+            Story.last_published_at < window_start, Story.id != story.id)))
+        if not earlier or not members:
+            return
+        previous = {}
+        for old in earlier:
+            old_items = list(session.scalars(select(Item).where(Item.story_id == old.id)
+                                             .order_by(Item.published_at).limit(20)))
+            if old_items:
+                previous[old.id] = _records(session, old_items)
+        parent = continuity(members, previous, self.options.continuity)
+        if parent is not None:
+            story.parent_id = parent
+
+
+def _records(session: "Session", rows: Sequence["Item"]) -> list[StoryRecord]:
+    from models import Entity
+
+    ids = [row.id for row in rows]
+    names: dict[int, list[str]] = {}
+    for start in range(0, len(ids), 500):
+        for item_id, norm in session.execute(
+                select(Entity.item_id, Entity.norm).where(Entity.item_id.in_(ids[start:start + 500]),
+                                                          Entity.label.in_(["PER", "ORG", "LOC"]))
+                .order_by(Entity.item_id, Entity.count.desc())):
+            found = names.setdefault(item_id, [])
+            if len(found) < ENTITIES_PER_ITEM:
+                found.append(norm)
+    records = []
+    for row in rows:
+        lead = (row.text or row.summary or "").strip().split("\n", 1)[0][:600]
+        records.append(StoryRecord(row.id, row.published_at, row.title or "", lead, names.get(row.id, ()),
+                                   row.story_id))
+    return records
+
+
+def refresh_story(session: "Session", story_id: int) -> None:
+    """Counts, dates, title and keywords of a story from its items."""
+    from models import Entity, Item, Story
+
+    story = session.get(Story, story_id)
+    if story is None:
+        return
+    members = list(session.scalars(select(Item).where(Item.story_id == story_id).order_by(Item.published_at,
+                                                                                           Item.id)))
+    if not members:
+        return
+    story.item_count = len(members)
+    story.outlet_count = len({m.source_id for m in members})
+    dates = [m.published_at for m in members if m.published_at is not None]
+    story.first_published_at = min(dates) if dates else None
+    story.last_published_at = max(dates) if dates else None
+    if not story.title_locked:
+        originals = [m for m in members if m.duplicate_of_id is None] or members
+        story.title = originals[0].title
+    counts: dict[str, int] = {}
+    for norm, count in session.execute(select(Entity.text, Entity.count).where(
+            Entity.item_id.in_([m.id for m in members]), Entity.label.in_(["PER", "ORG", "LOC"]))):
+        counts[norm] = counts.get(norm, 0) + count
+    story.keywords = [name for name, _ in sorted(counts.items(), key=lambda p: (-p[1], p[0]))[:8]]
