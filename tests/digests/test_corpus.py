@@ -65,12 +65,16 @@ def load_corpus(session: Session) -> None:
     session.flush()
 
 
-@pytest.fixture
-def corpus_reviews(database: Database, options) -> dict[str, Review]:  # type: ignore[no-untyped-def]
+def reviews_of(database: Database, options) -> dict[str, Review]:  # type: ignore[no-untyped-def]
     with database.writer() as session:
         load_corpus(session)
         session.commit()
         return {group: assemble_review(session, group, "2026-W47", options, now=NOW) for group in THEMES}
+
+
+@pytest.fixture
+def corpus_reviews(database: Database, options) -> dict[str, Review]:  # type: ignore[no-untyped-def]
+    return reviews_of(database, options)
 
 
 def test_each_groups_review_of_the_corpus_matches_its_golden_files(corpus_reviews: dict[str, Review]) -> None:
@@ -91,14 +95,15 @@ def test_the_corpus_reviews_are_full_and_keep_the_rights_rules(corpus_reviews: d
         assert_accessible(render_review(review, "html"))
 
 
+@pytest.mark.slow
 @pytest.mark.browser
-def test_screenshots_of_the_corpus_reviews(corpus_reviews: dict[str, Review], tmp_path: Path,
+def test_screenshots_of_the_corpus_reviews(sqlite_database: Database, options, tmp_path: Path,  # type: ignore[no-untyped-def]
                                            artifacts_dir: Path) -> None:
     import shutil
     import subprocess
 
     playwright = pytest.importorskip("playwright.sync_api")
-    review = corpus_reviews["social_education"]
+    review = reviews_of(sqlite_database, options)["social_education"]
     page_file = tmp_path / "page.html"
     page_file.write_text(render_review(review, "html"), encoding="utf-8")
     mail_file = tmp_path / "mail.html"

@@ -185,8 +185,12 @@ def test_the_atom_feed_lists_published_reviews_only(database: Database, archive:
 
 
 @pytest.mark.browser
-def test_the_page_and_the_email_render_in_chromium(review: Review, tmp_path: Path, artifacts_dir: Path) -> None:
+def test_the_page_and_the_email_render_in_chromium(sqlite_database: Database, options, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                    artifacts_dir: Path) -> None:
     playwright = pytest.importorskip("playwright.sync_api")
+    with sqlite_database.writer() as session:
+        build_week(Archive(session))
+        review = assemble_review(session, "environment", "2026-W47", options, now=NOW)
     chromium = shutil.which("chromium") or "/usr/bin/chromium"
     if not Path(chromium).exists():
         pytest.fail("Debian's chromium is needed for the browser tests (apt-get install chromium)")
