@@ -97,7 +97,7 @@ def test_a_refused_address_fails_for_good_without_blocking_the_others(digest_app
                                                                        smtp_port: int) -> None:
     fill(database)
     digest_app.settings.digests.groups["environment"].recipients.append("refuse@example.org")
-    publish_review(digest_app, "environment", "2026-W47")
+    publish_review(digest_app, "environment", "2026-W47")  # creates the three deliveries
     sink = SmtpSink(smtp_port).start()
     try:
         report = send_reviews(digest_app)
@@ -108,12 +108,27 @@ def test_a_refused_address_fails_for_good_without_blocking_the_others(digest_app
     assert refused.status == "failed" and "550" in (refused.error or "")
 
 
+def test_a_recipient_added_later_gets_only_the_weeks_sent_explicitly(digest_app: Veille, database: Database,
+                                                                    smtp_port: int) -> None:
+    fill(database)
+    publish_review(digest_app, "environment", "2026-W47")
+    sink = SmtpSink(smtp_port).start()
+    try:
+        assert send_reviews(digest_app).sent == 2
+        digest_app.settings.digests.groups["environment"].recipients.append("nouveau@example.org")
+        assert send_reviews(digest_app).sent == 0  # no back issues on the scheduler's rounds
+        assert send_reviews(digest_app, week="2026-W47").sent == 1  # the operator asked for this week
+    finally:
+        sink.stop()
+    assert sorted(r for e in sink.envelopes for r in e.rcpt_tos)[-1] == "nouveau@example.org"
+
+
 def test_two_senders_at_once_deliver_each_email_once(digest_app: Veille, database: Database,
                                                      smtp_port: int) -> None:
     fill(database)
     for n in range(6):
         digest_app.settings.digests.groups["environment"].recipients.append(f"membre{n}@example.org")
-    publish_review(digest_app, "environment", "2026-W47")
+    publish_review(digest_app, "environment", "2026-W47")  # one delivery per recipient, created here
     sink = SmtpSink(smtp_port, delay=0.05).start()
     barrier = threading.Barrier(2)
     reports = []

@@ -243,16 +243,21 @@ def send_reviews(app: Veille, *, week: str | Week | None = None, groups: Iterabl
             query = query.where(Digest.week == str(the_week))
         digests = list(session.scalars(query.order_by(Digest.week, Digest.group)))
         if not dry_run:
-            for digest in digests:
-                ensure_deliveries(session, digest, list(options.group(digest.group).recipients))
+            # Deliveries are created at publication; a week named explicitly also reaches the
+            # recipients added since. Without --week, a new member never gets the back issues.
+            if the_week is not None:
+                for digest in digests:
+                    ensure_deliveries(session, digest, list(options.group(digest.group).recipients))
             if recover:
                 report.recovered = len(recover_interrupted(session, clock(), stale))
         else:
             for digest in digests:
-                done = set(session.scalars(select(Delivery.recipient).where(
-                    Delivery.digest_id == digest.id, Delivery.status.in_(("sent", "sending", "failed")))))
-                for recipient in options.group(digest.group).recipients:
-                    if recipient not in done:
+                rows = dict(session.execute(select(Delivery.recipient, Delivery.status)
+                                            .where(Delivery.digest_id == digest.id)).all())
+                wanted = (list(dict.fromkeys([*options.group(digest.group).recipients, *rows]))
+                          if the_week is not None else list(rows))
+                for recipient in wanted:
+                    if rows.get(recipient, "pending") in ("pending", "retry"):
                         report.lines.append(f"{digest.group} {digest.week} → {recipient}: "
                                             f"« Revue de presse {options.group(digest.group).title} »")
         digest_ids = [d.id for d in digests]
