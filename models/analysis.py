@@ -26,7 +26,7 @@ TOKEN = re.compile(r"[^\W_]+")
 STOPWORDS = frozenset("""
 a au aux avec ce ces cet cette d dans de des du elle elles en et eux il ils j je l la le les leur
 leurs lui m ma mais me mes moi mon n ne nos notre nous on ou par pas pour qu que qui s sa se ses
-son sur t ta te tes toi ton tu un une vos votre vous y est sont été
+son sur t ta te tes toi ton tu un une vos votre vous y est sont ete
 """.split())
 
 _stemmer = Stemmer.Stemmer("french")
@@ -68,6 +68,20 @@ def stems(text: str | None) -> str:
 
 def is_stopword(word: str) -> bool:
     return fold(word) in STOPWORDS
+
+
+def bigrams(text: str | None) -> set[str]:
+    """Pairs of consecutive stems, common words skipped, as index tokens (``_b_conseil_paris``).
+
+    PostgreSQL checks a phrase by reading each candidate row's positions; with these pairs
+    in the tsvector, the GIN index narrows a phrase to the rows that hold all its pairs, so
+    "conseil de Paris" rechecks its few hundred true matches instead of the tens of
+    thousands of rows that merely contain "conseil" and "paris"."""
+    if not text:
+        return set()
+    tokens = [t for t in TOKEN.findall(fold(text)) if t not in STOPWORDS]
+    keys = _stemmer.stemWords(tokens)
+    return {f"_b_{a}_{b}" for a, b in zip(keys, keys[1:])}
 
 
 def snippet(text: str | None, keys: set[str], prefixes: tuple[str, ...] = (), *, size: int = 240) -> str:

@@ -26,7 +26,7 @@ from typing import Any, Iterator, Sequence
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from .analysis import fold, highlight, is_stopword, snippet, words
+from .analysis import bigrams, fold, highlight, is_stopword, snippet, words
 from .items import Entity, Item
 from .query import And, Node, Not, Or, Phrase, QueryError, Term, only_negative, parse
 from .searchindex import (ALL_TAG, FTS_TABLE, NO_THEME, SearchDoc, day_start, index_items,
@@ -279,7 +279,12 @@ class _PostgresCompiler:
             star = "*" if isinstance(node, Term) and node.prefix else ""
             suffix = f":{star}{weight}" if star or weight else ""
             query = " <-> ".join(f"'{w.lower()}'{suffix}" for w in node.words)
-            return f"to_tsquery('french_unaccent', {self.param(query)})"
+            words = f"to_tsquery('french_unaccent', {self.param(query)})"
+            pairs = sorted(bigrams(" ".join(node.words))) if len(node.words) > 1 else []
+            if not pairs:
+                return words
+            # The pairs let the GIN index find the phrase's rows; the phrase then checks order.
+            return f"({words} && CAST({self.param(' & '.join(pairs))} AS tsquery))"
         if isinstance(node, Not):
             return f"({self.tags([ALL_TAG])} && !!{self.expr(node.child)})"
         joiner = " || " if isinstance(node, Or) else " && "

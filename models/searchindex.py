@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, delete, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from .analysis import fold, stems
+from .analysis import bigrams, fold, stems
 from .base import Base
 from .items import Entity, Item, ItemPlace, ItemState
 from .sources import Source
@@ -66,7 +66,7 @@ SQLITE_FTS_DROP = (
 PG_GIN = "CREATE INDEX ix_search_docs_tsv ON search_docs USING gin (tsv) WITH (fastupdate = on)"
 PG_TSV = ("setweight(to_tsvector('french_unaccent', coalesce(:title, '')), 'A') || "
           "setweight(to_tsvector('french_unaccent', coalesce(:body, '')), 'B') || "
-          "array_to_tsvector(string_to_array(:tags, ' '))")
+          "array_to_tsvector(string_to_array(:lexemes, ' '))")
 
 
 class SearchDoc(Base):
@@ -224,7 +224,9 @@ def write_rows(session: Session, rows: list[dict[str, Any]]) -> None:
         session.execute(text(
             "INSERT INTO search_docs (sort_key, item_id, week, themes, places, tags, tsv) "
             f"VALUES (:sort_key, :item_id, :week, :themes, :places, :tags, {PG_TSV})"),
-            [{**row, "title": row["raw_title"], "body": row["raw_body"]} for row in rows])
+            [{**row, "title": row["raw_title"], "body": row["raw_body"],
+              "lexemes": " ".join([row["tags"], *sorted(bigrams(row["raw_title"]) | bigrams(row["raw_body"]))])}
+             for row in rows])
 
 
 def _unique_keys(session: Session, rows: list[dict[str, Any]]) -> None:

@@ -252,3 +252,10 @@ def test_a_single_word_total_is_exact(database, archive, monkeypatch) -> None:
     with database.reader() as session:
         page = search(session, SearchRequest(q="écoles"))
     assert (page.total, page.total_kind, page.total_text) == (3, "exact", "3 résultats")
+
+
+def test_an_item_without_text_is_indexed_by_its_title(database) -> None:
+    from .search_data import Doc
+    ids = load(database, [Doc("seul", "Cantines", "", at(1))])
+    assert keys(database, ids, "cantine") == {"seul"}
+    assert keys(database, ids, '"cantines"') == {"seul"}
