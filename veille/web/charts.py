@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from html import escape
 from typing import Iterable, Sequence
 
@@ -30,8 +31,13 @@ def line_chart_svg(weeks: list[str], series: dict[str, dict[str, tuple[int, floa
     peak = max(values, default=0) or 1
     if share:
         peak = min(1.0, max(peak, 0.05))
+    else:  # whole-number gridlines: four equal integer steps
+        peak = max(1, math.ceil(peak / 4)) * 4
+
     def x(i: int) -> float:
-        return left + (plot_w * i / max(1, len(weeks) - 1))
+        if len(weeks) == 1:
+            return left + plot_w / 2
+        return left + (plot_w * i / (len(weeks) - 1))
 
     def y(v: float) -> float:
         return top + plot_h - plot_h * (v / peak)

@@ -59,7 +59,8 @@ def redirect(path: str, flash: str | None = None) -> RedirectResponse:
     Only known keys are shown, so a crafted link cannot make the site say anything else."""
     if flash:
         assert flash in FLASHES, flash
-        path += ("&" if "?" in path else "?") + "ok=" + flash
+        path, hash_, fragment = path.partition("#")
+        path += ("&" if "?" in path else "?") + "ok=" + flash + hash_ + fragment
     return RedirectResponse(path, status_code=303)
 
 
