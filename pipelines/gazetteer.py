@@ -63,7 +63,12 @@ RE_PAREN = re.compile(rf"\((\d{{1,2}}){ORD}\)")
 RE_ORDINAL = re.compile(rf"\b(?:le|du|au|dans le|les|des|et|du|sur le)\s+(\d{{1,2}})(?:e|ème|eme|ᵉ)\b(?!-)",
                         re.IGNORECASE)
 RE_NEXT_WORD = re.compile(r"\s*([^\W\d_]+)")
-TOKEN = re.compile(r"[a-z0-9]+")
+TOKEN = re.compile(r"[a-z0-9œæ]+")
+
+
+def _word(token: str) -> str:
+    token = token.replace("œ", "oe").replace("æ", "ae")
+    return ABBREVIATIONS.get(token, token)
 
 
 def _fold_char(ch: str) -> str:
@@ -78,7 +83,7 @@ def fold_aligned(text: str) -> str:
 
 def fold(text: str) -> str:
     """The matching key of a name: folded and with single spaces (« Faubourg-Saint-Antoine » → « faubourg saint antoine »)."""
-    return " ".join(fold_aligned(text).replace("œ", "oe").split())
+    return " ".join(fold_aligned(text).replace("œ", "oe").replace("æ", "ae").split())
 
 
 @dataclass(frozen=True)
@@ -134,7 +139,7 @@ class Gazetteer:
 
     def _names(self, text: str) -> Iterator[Mention]:
         folded = fold_aligned(text)
-        tokens = [(ABBREVIATIONS.get(m.group(), m.group()), m.start(), m.end()) for m in TOKEN.finditer(folded)]
+        tokens = [(_word(m.group()), m.start(), m.end()) for m in TOKEN.finditer(folded)]
         words = [t[0] for t in tokens]
         i = 0
         while i < len(tokens):
@@ -165,7 +170,7 @@ class Gazetteer:
             next_start = tokens[i + length + 1][1]
             if text[next_start].isupper():
                 return None  # « avenue de la République à Montreuil »
-        if len(entry.arrondissements) > 3:
+        if entry.kind == "street" and len(entry.arrondissements) > 3:
             return None  # the périphérique, the Seine's quays as a whole: a city-wide subject
         return NAME
 

@@ -68,18 +68,48 @@ def document_text(record: StoryRecord) -> str:
     return f"{record.title} {record.title} {record.lead} {entities}"
 
 
-def vectoriser():
-    from sklearn.feature_extraction.text import TfidfVectorizer
+HASH_FEATURES = 2**20
 
-    return TfidfVectorizer(strip_accents="unicode", lowercase=True, stop_words=list(_french_stop_words()),
-                           sublinear_tf=True, token_pattern=r"(?u)\b[^\W\d_]\w+\b", dtype=np.float32)
+
+@lru_cache(maxsize=1)
+def _hasher():
+    from sklearn.feature_extraction.text import HashingVectorizer
+
+    return HashingVectorizer(n_features=HASH_FEATURES, strip_accents="unicode", lowercase=True,
+                             stop_words=list(_french_stop_words()), alternate_sign=False, norm=None,
+                             token_pattern=r"(?u)\b[^\W\d_]\w+\b", dtype=np.float32)
+
+
+@lru_cache(maxsize=1)
+def _background():
+    """Term counts of a fixed French news background (the project's theme training texts).
+
+    Document frequencies from a window of a few items are meaningless (a name every item
+    shares would weigh nothing); adding this background keeps the weights stable from the
+    first day of an archive. 1,300 texts written for the project, counted once per process.
+    """
+    import json
+    from importlib import resources
+
+    texts = []
+    folder = resources.files("pipelines").joinpath("data/themes")
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".jsonl"):
+            for line in entry.read_text(encoding="utf-8").splitlines():
+                if line.strip():
+                    record = json.loads(line)
+                    texts.append(f"{record.get('title') or ''} {record.get('text') or ''}")
+    return _hasher().transform(texts)
 
 
 def vectorise(records: Sequence[StoryRecord]):
-    """(fitted vectoriser, L2-normalised sparse matrix) of the records."""
-    vec = vectoriser()
-    matrix = vec.fit_transform([document_text(r) for r in records])
-    return vec, matrix
+    """L2-normalised TF-IDF rows of the records (IDF over the records plus the background)."""
+    from scipy.sparse import vstack
+    from sklearn.feature_extraction.text import TfidfTransformer
+
+    counts = _hasher().transform([document_text(r) for r in records])
+    transformer = TfidfTransformer(sublinear_tf=True).fit(vstack([_background(), counts]))
+    return transformer, transformer.transform(counts).astype(np.float32)
 
 
 def cluster(matrix, threshold: float) -> np.ndarray:
@@ -276,10 +306,22 @@ def _records(session: "Session", rows: Sequence["Item"]) -> list[StoryRecord]:
                 found.append(norm)
     records = []
     for row in rows:
-        lead = (row.text or row.summary or "").strip().split("\n", 1)[0][:600]
+        lead = lead_of(row.summary, row.description, row.text, row.title)
         records.append(StoryRecord(row.id, row.published_at, row.title or "", lead, names.get(row.id, ()),
                                    row.story_id))
     return records
+
+
+def lead_of(summary: str | None, description: str | None, text: str | None, title: str | None) -> str:
+    """The item's lead: the feed summary, else the page description, else the first real paragraph."""
+    for candidate in (summary, description):
+        if candidate and len(candidate.strip()) >= 40:
+            return candidate.strip()[:600]
+    for paragraph in (text or "").split("\n"):
+        paragraph = paragraph.strip()
+        if len(paragraph) >= 80 and paragraph != (title or "").strip():
+            return paragraph[:600]
+    return (text or summary or "").strip()[:600]
 
 
 def refresh_story(session: "Session", story_id: int) -> None:
