@@ -59,6 +59,12 @@ class Sentence:
     lead: bool
 
 
+def _typography(text: str) -> str:
+    """A narrow no-break space before ; : ! ? and inside « », so they never start a line."""
+    text = re.sub(r"\s+([;:!?»])", "\u202f\\1", text)
+    return re.sub(r"«\s+", "«\u202f", text)
+
+
 def split_sentences(text: str) -> list[str]:
     """French sentences of a paragraph (a regular expression that knows the usual abbreviations)."""
     pieces: list[str] = []
@@ -104,8 +110,10 @@ def _sentences(member: Selected) -> list[Sentence]:
 def summarise(members: list[Selected], max_sentences: int = 3) -> list[Quote]:
     """Two or three sentences from the coverage of a story, attributed; [] when nothing quotable."""
     originals = [m for m in members if m.copy_of is None] or members
+    # Questions are the writer's hooks ("Vous voulez assister… ?"), not facts: left out.
     candidates = [s for m in originals for s in _sentences(m)
-                  if MIN_CHARS <= len(s.text) <= MAX_CHARS and not _DEPENDENT.match(s.text)]
+                  if MIN_CHARS <= len(s.text) <= MAX_CHARS and not _DEPENDENT.match(s.text)
+                  and not s.text.endswith("?")]
     if not candidates:
         return []
     target = min(max_sentences, 3 if len({m.item.source_id for m in originals}) > 1 else 2)
@@ -139,5 +147,5 @@ def summarise(members: list[Selected], max_sentences: int = 3) -> list[Quote]:
             break
     # Read in the order of the coverage: earliest article first, then its order.
     chosen.sort(key=lambda i: (candidates[i].member.when, candidates[i].member.item.id, candidates[i].position))
-    return [Quote(text=candidates[i].text, outlet=candidates[i].member.item.source.name,
+    return [Quote(text=_typography(candidates[i].text), outlet=candidates[i].member.item.source.name,
                   url=candidates[i].member.item.canonical_url, item_id=candidates[i].member.item.id) for i in chosen]

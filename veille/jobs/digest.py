@@ -100,7 +100,9 @@ class BuildReport:
         counts = "; ".join(f"{group}: {c['items']} items, {c['stories']} stories"
                            for group, c in self.reviews.items())
         extra = f"; auto-published: {', '.join(self.published)}" if self.published else ""
-        return f"{self.week} ({self.week_label}): {len(self.files)} files — {counts}{extra}"
+        folders = sorted({str(p.parent) for p in self.files if p.parent.name == self.week})
+        where = f" in {folders[0]}" if len(folders) == 1 else ""
+        return f"{self.week} ({self.week_label}): {len(self.files)} files{where} — {counts}{extra}"
 
 
 def _record_build(session: Session, group: str, week: Week, review: Review) -> Digest:
