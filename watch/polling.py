@@ -21,11 +21,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from models import Database, Host, Source
+from models import Database, Host, Item, ItemSource, Source
 
 from .entries import Entry, Listing
 from .feeds import NotAFeed, parse_feed
@@ -34,7 +34,7 @@ from .options import CrawlOptions
 from .pages import PageRules, PageRulesError, parse_listing
 from .robots import RobotsCache
 from .schedule import adaptive_interval, backoff_delay, jittered, server_hint
-from .store import entry_key, key_mode_for, store_entry
+from .store import entry_hash, entry_key, key_mode_for, store_entry
 
 log = logging.getLogger(__name__)
 
@@ -190,7 +190,10 @@ def poll_source(db: Database, fetcher: Fetcher, robots: RobotsCache | None, sour
 
 def _store_listing(db: Database, source_id: int, listing: Listing, options: CrawlOptions,
                    result: PollResult) -> None:
-    """Each entry in its own transaction: a crash keeps every entry stored before it."""
+    """New and edited entries each in their own transaction: a crash keeps every one stored
+    before it. Entries already stored unchanged only have their ``last_seen_at`` touched, in
+    one statement (the common case of a feed that moved by one or two entries)."""
+    now = options.clock()
     with db.transaction() as session:
         source = session.get(Source, source_id)
         assert source is not None
@@ -200,27 +203,45 @@ def _store_listing(db: Database, source_id: int, listing: Listing, options: Craw
             source.key_mode = mode
         patterns = list((source.options or {}).get("block") or [])
         fetch_articles = bool((source.options or {}).get("fetch_articles", True))
-    done: set[str] = set()
-    for entry in listing.entries:
-        if blocked_by_rules(entry, patterns):
-            result.add("blocked")
+        session.flush()
+        session.expunge(source)  # read-only from here on, in the per-entry transactions
+        todo: list[tuple[str, Entry]] = []
+        done: set[str] = set()
+        for entry in listing.entries:
+            if blocked_by_rules(entry, patterns):
+                result.add("blocked")
+                continue
+            key = entry_key(source_id, mode, entry)
+            if key not in done:  # an entry repeated in one document is listed once
+                done.add(key)
+                todo.append((key, entry))
+        known: dict[str, tuple[int, str | None]] = {}
+        keys = [key for key, _ in todo]
+        for chunk in range(0, len(keys), 500):
+            known.update((key, (item_id, digest)) for key, item_id, digest in session.execute(
+                select(ItemSource.key, ItemSource.item_id, ItemSource.entry_hash)
+                .where(ItemSource.source_id == source_id, ItemSource.key.in_(keys[chunk:chunk + 500]))))
+        unchanged = [(key, known[key][0]) for key, entry in todo
+                     if key in known and known[key][1] == entry_hash(entry)]
+        if unchanged:
+            seen_keys = [key for key, _ in unchanged]
+            session.execute(update(ItemSource).where(ItemSource.source_id == source_id,
+                                                     ItemSource.key.in_(seen_keys)).values(last_seen_at=now))
+            session.execute(update(Item).where(Item.id.in_([i for _, i in unchanged])).values(last_seen_at=now))
+            result.add("seen", len(unchanged))
+    skip = {key for key, _ in unchanged}
+    for key, entry in todo:
+        if key in skip:
             continue
         for attempt in (1, 2):
             try:
                 with db.transaction() as session:
-                    source = session.get(Source, source_id)
-                    assert source is not None
-                    key = entry_key(source_id, mode, entry)
-                    if key in done:
-                        break  # repeated in this document: listed once
-                    done.add(key)
                     stored = store_entry(session, source, entry, key, options.clock(),
                                          fetch_articles=fetch_articles)
                 result.add(stored.outcome)
                 break
             except IntegrityError:
                 # Another worker stored the same URL between our read and our insert: link to it.
-                done.discard(key)
                 if attempt == 2:
                     raise
 
