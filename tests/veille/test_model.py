@@ -163,3 +163,17 @@ def test_init_trains_a_model_only_when_none_exists(app_with_model: Veille) -> No
 def test_the_classify_stage_of_the_app_uses_the_active_model(app_with_model: Veille) -> None:
     stage = jobs.classify_stage(app_with_model)
     assert stage.available() == (True, "") and stage.model.version == "test-model"
+
+
+def test_train_with_a_missing_extra_file_says_which(sqlite_app: Veille, tmp_path: Path,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    missing = tmp_path / "extra.jsonl"
+    assert run(config_for(sqlite_app, tmp_path), "model", "train", "--data", str(missing)) == 1
+    assert f"cannot read {missing}" in capsys.readouterr().err
+    assert ModelStore(sqlite_app.models_dir).active_version() is None
+
+
+def test_status_without_a_model_says_what_to_run(app: Veille, tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(config_for(app, tmp_path), "model", "status") == 0
+    assert "run `veille model train`" in capsys.readouterr().out

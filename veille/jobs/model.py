@@ -115,7 +115,10 @@ def _database_labels(app: Veille) -> list[Example] | None:
 
 def training_examples(app: Veille, data: Iterable[Path] = ()) -> tuple[list[Example], int, list[str]]:
     """Project files + extra files + labels; (examples, number of labels, warnings)."""
-    examples = project_examples()
+    try:
+        examples = project_examples()
+    except ValueError as exc:
+        raise ModelJobError(f"the project's training data is broken: {exc}") from None
     warnings: list[str] = []
     for path in data:
         try:
@@ -173,7 +176,10 @@ def train(app: Veille, progress: bool | Callable[[str], None] = False, *, data: 
             "created_at": classifier.version.split("-")[0], "n_examples": len(examples), "n_labels": n_labels,
             "seconds": round(report.seconds, 2), "metrics": result.metrics, "thresholds": classifier.thresholds,
             "lexicon_hash": classifier.lexicon.source_hash}
-    stored = store.save(classifier, meta, activate=report.activated)
+    try:
+        stored = store.save(classifier, meta, activate=report.activated)
+    except OSError as exc:
+        raise ModelJobError(f"cannot write the model to {store.folder}: {exc.strerror or exc}") from None
     try:
         with app.db.transaction() as session:
             record_model(session, classifier, str(stored.path), n_examples=len(examples), n_labels=n_labels,

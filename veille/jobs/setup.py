@@ -35,9 +35,13 @@ def initialise(app: Veille, echo: Callable[[str], None] = lambda _: None) -> str
         schema = f"up to date (revision {after})"
     echo(f"Database {app.db.engine.url.render_as_string(hide_password=True)}: {schema}")
     echo(f"Sources from the configuration: {sync_sources(app)}")
-    from .model import ensure_model
+    from .model import ModelJobError, ensure_model
 
-    trained = ensure_model(app, echo)
-    if trained is not None:
-        echo(f"Theme model: {trained.summary().splitlines()[0]}")
+    try:
+        trained = ensure_model(app, echo)
+    except ModelJobError as exc:  # the database is ready; the model can be trained later
+        echo(f"Theme model NOT trained: {exc} (fix it, then run `veille model train`)")
+    else:
+        if trained is not None:
+            echo(f"Theme model: {trained.summary().splitlines()[0]}")
     return "Ready."

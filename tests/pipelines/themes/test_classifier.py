@@ -2,7 +2,7 @@ import pickle
 
 import pytest
 
-from pipelines.themes import THEMES, Example, ThemeClassifier, TrainResult, train
+from pipelines.themes import THEMES, Example, ThemeClassifier, TrainResult, project_examples, train
 
 
 def test_training_gives_thresholds_and_cross_validated_metrics(trained: TrainResult) -> None:
@@ -68,3 +68,12 @@ def test_training_refuses_too_little_data() -> None:
         train(examples)
     with pytest.raises(ValueError, match="too few"):
         train(examples[:5])
+
+
+def test_training_twice_on_the_same_data_gives_the_same_model() -> None:
+    examples = project_examples()[::4]
+    first, second = train(examples), train(examples)
+    assert first.classifier.thresholds == second.classifier.thresholds
+    assert first.metrics == second.metrics
+    item = [("Un square rouvre", "Des arbres plantés et des bancs neufs pour les riverains.")]
+    assert first.classifier.predict(item)[0].scores == second.classifier.predict(item)[0].scores
