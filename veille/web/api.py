@@ -201,7 +201,8 @@ def api_items(request: Request, viewer: Viewer = SEARCH, paged: tuple[int, int] 
         query = query.where(Item.story_id == story)
     with web_state(request).app.db.reader() as session:
         total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-        items = session.scalars(query.order_by(Item.first_seen_at.desc(), Item.id.desc())
+        # Ids grow with ingestion, so id order is "newest first seen" without sorting the archive.
+        items = session.scalars(query.order_by(Item.id.desc())
                                 .offset((page - 1) * size).limit(size).options(*ITEM_LOADS)).all()
         labels = latest_labels(session, {i.id for i in items})
         return {"page": page, "page_size": size, "total": total,
