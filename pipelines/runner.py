@@ -58,6 +58,9 @@ class RunnerOptions:
     worker_id: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
     # Batches smaller than this run their document stages here: starting workers costs more.
     min_parallel: int = 16
+    # Called in each batch's transaction with the ids of the items that reached `done` or
+    # were dropped (the shell keeps the search index in step with it).
+    after_store: Callable[[Session, list[int]], Any] | None = None
 
 
 @dataclass
@@ -348,6 +351,11 @@ class Runner:
                 item.claimed_until = None
         session.flush()
         dirty_enrich.clear()
+        if self.options.after_store is not None:
+            finished = [item.id for item in items.values()
+                        if item.state in (ItemState.done.value, ItemState.dropped.value)]
+            if finished:
+                self.options.after_store(session, finished)
         return items
 
     def _save_run(self, report: RunReport, started: float, final: bool = False) -> None:

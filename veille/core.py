@@ -74,5 +74,5 @@ class Veille:
 def configure_logging(level: str) -> None:
     logging.basicConfig(level=getattr(logging, level), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # Third-party chatter that says nothing an operator can act on.
-    for noisy in ("httpx", "httpcore", "trafilatura", "htmldate", "charset_normalizer", "apscheduler.executors"):
+    for noisy in ("alembic", "httpx", "httpcore", "trafilatura", "htmldate", "charset_normalizer", "apscheduler.executors"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, getattr(logging, level)))

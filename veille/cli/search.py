@@ -49,6 +49,8 @@ def search(
                                              "stop after N (default: the full result set)."),
     as_json: bool = typer.Option(False, "--json", help="Export every match as a JSON array (streamed)."),
     as_csv: bool = typer.Option(False, "--csv", help="Export every match as CSV (streamed)."),
+    fmt: Optional[str] = typer.Option(None, "--format", metavar="table|json|csv",
+                                      help="Output format; json and csv are the same as --json and --csv."),
     facets: bool = typer.Option(False, "--facets", help="Also print the facet counts (table output)."),
     reindex: bool = typer.Option(False, "--reindex", help="Rebuild the search index from the archive, "
                                                           "then exit."),
@@ -66,6 +68,10 @@ def search(
 
         typer.echo(jobs.reindex(app, progress=progress).summary())
         return
+    if fmt is not None:
+        if fmt not in ("table", "json", "csv"):
+            fail(f"--format must be table, json or csv, not {fmt!r}", 2)
+        as_json, as_csv = as_json or fmt == "json", as_csv or fmt == "csv"
     if as_json and as_csv:
         fail("choose one of --json and --csv", 2)
     if sort not in ("relevance", "date"):

@@ -11,6 +11,8 @@ from typing import Callable
 from pipelines import (ClusterStage, DedupeOptions, DedupeStage, EnrichOptions, EnrichStage, ExtractOptions,
                        ExtractStage, RunReport, Runner, RunnerOptions, Stage, StoryOptions)
 
+from models.search import index_items
+
 from ..core import Veille
 
 log = logging.getLogger(__name__)
@@ -62,7 +64,8 @@ def build_stages(app: Veille) -> list[Stage]:
 def runner_options(app: Veille) -> RunnerOptions:
     p = app.settings.pipelines
     workers = p.workers or os.cpu_count() or 1
-    return RunnerOptions(batch_size=p.batch_size, workers=workers, worker_id=app.worker_id)
+    return RunnerOptions(batch_size=p.batch_size, workers=workers, worker_id=app.worker_id,
+                         after_store=index_items)
 
 
 def process_pending(app: Veille, *, progress: bool = False, limit: int | None = None) -> RunReport:
