@@ -39,6 +39,21 @@ def test_build_writes_every_format_for_every_group_and_records_drafts(digest_app
     assert digests["public_space"].counts["items"] == 1
 
 
+def test_a_failing_format_is_reported_and_the_others_are_still_written(
+        digest_app: Veille, database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import weasyprint
+
+    def broken(*args: object, **kwargs: object) -> bytes:
+        raise OSError("cannot load library 'libpango-1.0-0'")
+
+    monkeypatch.setattr(weasyprint.HTML, "write_pdf", broken)  # a true external: the system's Pango
+    fill(database)
+    report = build_reviews(digest_app, week="2026-W47", groups=["environment"], formats="pdf,md", out=tmp_path)
+    assert report.errors == ["environment pdf: OSError: cannot load library 'libpango-1.0-0'"]
+    assert [p.name for p in report.files] == ["environment.md"]
+    assert "FAILED: environment pdf" in report.summary()
+
+
 def test_a_published_review_is_built_as_it_was_published(digest_app: Veille, database: Database,
                                                          tmp_path: Path) -> None:
     fill(database)

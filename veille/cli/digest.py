@@ -42,9 +42,11 @@ def build(
         fail(str(exc), 2)
     if as_json:
         echo_json({"week": report.week, "week_label": report.week_label, "reviews": report.reviews,
-                   "files": [str(p) for p in report.files], "seconds": report.seconds})
+                   "files": [str(p) for p in report.files], "seconds": report.seconds, "errors": report.errors})
     else:
         typer.echo(report.summary())
+    if report.errors:
+        raise typer.Exit(1)
 
 
 @digest.command("publish")

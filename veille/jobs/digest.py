@@ -95,6 +95,7 @@ class BuildReport:
     reviews: dict[str, dict[str, int]] = field(default_factory=dict)  # group → counts
     seconds: dict[str, float] = field(default_factory=dict)  # per format, summed over groups
     published: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # "group format: error", the other files are written
 
     def summary(self) -> str:
         counts = "; ".join(f"{group}: {c['items']} items, {c['stories']} stories"
@@ -102,7 +103,8 @@ class BuildReport:
         extra = f"; auto-published: {', '.join(self.published)}" if self.published else ""
         folders = sorted({str(p.parent) for p in self.files if p.parent.name == self.week})
         where = f" in {folders[0]}" if len(folders) == 1 else ""
-        return f"{self.week} ({self.week_label}): {len(self.files)} files{where} — {counts}{extra}"
+        failed = f"; FAILED: {'; '.join(self.errors)}" if self.errors else ""
+        return f"{self.week} ({self.week_label}): {len(self.files)} files{where} — {counts}{extra}{failed}"
 
 
 def _record_build(session: Session, group: str, week: Week, review: Review) -> Digest:
@@ -140,30 +142,40 @@ def build_reviews(app: Veille, *, week: str | Week | None = None, groups: Iterab
         report.reviews[group] = review.counts.model_dump()
         for name in wanted:
             started = time.perf_counter()
-            fmt, extension = FILE_FORMATS[name]
-            if fmt == "atom":
-                with app.db.reader() as session:
-                    content: str | bytes = render_atom(session, group, options)
-                path = Path(out) / "reviews" / f"{group}.atom"
-            elif fmt == "email":
-                rendered = render_review(review, "email")
-                recipients = ", ".join(options.group(group).recipients) or app.settings.smtp.sender
-                content = build_message(rendered, sender=app.settings.smtp.sender, recipient=recipients,
-                                        message_id=f"<{group}.{the_week}@veille.preview>",
-                                        review_url=review.url).as_bytes()
-                path = folder / f"{group}.{extension}"
-            else:
-                content = render_review(review, fmt)
-                path = folder / f"{group}.{extension}"
-            if isinstance(content, bytes):
-                path.write_bytes(content)
-            else:
-                path.write_text(content, encoding="utf-8")
-            report.files.append(path)
+            try:
+                report.files.append(_write_format(app, options, review, group, the_week, name, Path(out), folder))
+            except Exception as exc:  # a job boundary: one format failing must not lose the others
+                log.exception("review %s %s: the %s format failed", group, the_week, name)
+                report.errors.append(f"{group} {name}: {exc.__class__.__name__}: {exc}")
             report.seconds[name] = report.seconds.get(name, 0.0) + time.perf_counter() - started
         if echo:
             echo(f"  {group}: {review.counts.items} items, {review.counts.stories} stories → {folder}")
     return report
+
+
+def _write_format(app: Veille, options: ReviewOptions, review: Review, group: str, the_week: Week, name: str,
+                  out: Path, folder: Path) -> Path:
+    """Render one format of one review and write it; the path written."""
+    fmt, extension = FILE_FORMATS[name]
+    content: str | bytes
+    if fmt == "atom":
+        with app.db.reader() as session:
+            content = render_atom(session, group, options)
+        path = out / "reviews" / f"{group}.atom"
+    elif fmt == "email":
+        rendered = render_review(review, "email")
+        recipients = ", ".join(options.group(group).recipients) or app.settings.smtp.sender
+        content = build_message(rendered, sender=app.settings.smtp.sender, recipient=recipients,
+                                message_id=f"<{group}.{the_week}@veille.preview>", review_url=review.url).as_bytes()
+        path = folder / f"{group}.{extension}"
+    else:
+        content = render_review(review, fmt)
+        path = folder / f"{group}.{extension}"
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8")
+    return path
 
 
 def publish(session: Session, group: str, week: Week, options: ReviewOptions, user_id: int | None,
