@@ -8,7 +8,7 @@ from typing import Optional
 
 import typer
 
-from . import admin, crawl, digest, model, process, search, sources
+from . import admin, crawl, digest, model, process, search, sources, worker
 from .common import CliState, run_guarded
 
 app = typer.Typer(
@@ -39,6 +39,7 @@ process.register(app)
 digest.register(app)
 search.register(app)
 model.register(app)
+worker.register(app)
 
 
 def main(argv: list[str] | None = None) -> None:
