@@ -86,6 +86,16 @@ def fetch_article(db: Database, fetcher: Fetcher, robots: RobotsCache | None, it
         if item is None or item.state != ItemState.discovered.value:
             return "gone"
         url = item.url
+        host = session.get(Host, host_of(url))
+        waiting_until = host.retry_after_until if host is not None else None
+    if waiting_until is not None and waiting_until > options.clock():
+        # The host asked us to wait (Retry-After) since this item was claimed: no request.
+        with db.transaction() as session:
+            item = session.get(Item, item_id)
+            if item is not None:
+                item.claimed_by = item.claimed_until = None
+                item.next_fetch_at = waiting_until
+        return "rate_limited"
     try:
         if robots is not None and not robots.allowed(url):
             raise FetchError("robots_blocked", f"robots.txt disallows {url}", permanent=True, url=url)

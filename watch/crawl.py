@@ -149,7 +149,8 @@ def _fetch_articles(db: Database, fetcher: Fetcher, robots: RobotsCache, options
         by_host: dict[str, list[tuple[int, str | None]]] = defaultdict(list)
         with db.reader() as session:
             rows = session.execute(select(Item.id, Item.url, Source.options)
-                                   .join(Source, Source.id == Item.source_id).where(Item.id.in_(claimed))).all()
+                                   .join(Source, Source.id == Item.source_id).where(Item.id.in_(claimed))
+                                   .order_by(Item.id)).all()
             for item_id, url, source_options in rows:
                 agent = (source_options or {}).get("user_agent")
                 by_host[host_of(url)].append((item_id, agent))

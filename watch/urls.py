@@ -37,7 +37,10 @@ def canonical_url(url: str) -> str:
         normalized = courlan.normalize_url(url)
     except (ValueError, AttributeError):
         normalized = url
-    parts = urlsplit(normalized)
+    try:
+        parts = urlsplit(normalized)
+    except ValueError:  # e.g. "http://[/": nothing to normalise; never stored as a link anyway
+        return url
     query = sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _tracking(k))
     netloc = parts.netloc.lower()
     netloc = re.sub(r":(80)$", "", netloc) if parts.scheme == "http" else re.sub(r":(443)$", "", netloc)

@@ -149,6 +149,7 @@ def test_an_article_rate_limit_defers_the_host_without_counting_an_attempt(
     server.route("/b", Reply(200, html_page("b"), HTML))
     add_source(database, "Flux", server.url("/feed"))
     report = crawl(database, options_for(clock, concurrency=1))
-    assert report.articles["rate_limited"] == 1
-    first = items(database)[0]
-    assert first.fetch_attempts == 0 and first.next_fetch_at == clock.now + timedelta(seconds=600)
+    assert report.articles == {"rate_limited": 2}  # the second waits too: same host
+    assert not server.requests_to("/b")
+    for item in items(database):
+        assert item.fetch_attempts == 0 and item.next_fetch_at == clock.now + timedelta(seconds=600)

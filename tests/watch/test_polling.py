@@ -223,3 +223,43 @@ def test_two_workers_never_claim_the_same_source(database: Database, server: Ser
     assert len(first) == 6 and len(second) == 4 and not set(first) & set(second)
     clock.advance(seconds=901)  # claims expire: a killed worker never holds a source for ever
     assert len(claim_sources(database, options_for(clock, worker_id="w3", batch_size=20))) == 10
+
+
+def test_a_permanent_redirect_is_followed_directly_after_three_observations(
+        database: Database, server: Server, clock: Clock) -> None:
+    server.route("/old", Reply(301, headers={"Location": "/new"}))
+    server.route("/new", Reply(200, rss(ITEMS), {"ETag": '"n"'}))
+    add_source(database, "Flux", server.url("/old"))
+    for _ in range(4):
+        poll(database, clock)
+        clock.advance(hours=2)
+    assert [r.path for r in server.log] == ["/old", "/new"] * 3 + ["/new"]
+    stored = source(database)
+    assert stored.url == server.url("/old") and stored.redirect_url == server.url("/new")
+
+
+def test_requests_to_one_host_keep_the_minimum_gap_across_sources_and_articles(
+        database: Database, server: Server, clock: Clock) -> None:
+    page = b"<html><head><title>a</title></head><body><p>texte</p></body></html>"
+    for n in range(3):
+        server.route(f"/f{n}", Reply(200, rss([{"title": f"t{n}", "link": server.url(f"/a{n}"), "guid": f"{n}"}])))
+        server.route(f"/a{n}", Reply(200, page, {"Content-Type": "text/html"}))
+        add_source(database, f"F{n}", server.url(f"/f{n}"))
+    server.route("/robots.txt", Reply(404, b""))
+    crawl(database, options_for(clock, http_min_host_gap=0.25, concurrency=4))
+    times = sorted(r.at for r in server.log)
+    assert len(times) == 7 and server.max_active == 1
+    assert all(b - a >= 0.24 for a, b in zip(times, times[1:])), times
+
+
+def test_the_scheduler_tick_polls_only_due_sources(app, server: Server) -> None:
+    from veille.jobs.crawl import crawl_tick
+    from veille.scheduler import job_specs
+
+    assert any(spec.target == "veille.jobs.crawl:crawl_tick" for spec in job_specs(app))
+    server.route("/feed", Reply(200, rss(ITEMS)))
+    add_source(app.db, "Flux", server.url("/feed"))
+    first = crawl_tick(app)
+    assert first.sources == 1 and first.items["new"] == 3
+    again = crawl_tick(app)  # next check is minutes away: nothing is due
+    assert again.sources == 0 and len(server.requests_to("/feed")) == 1
