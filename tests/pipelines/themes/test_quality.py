@@ -7,6 +7,8 @@ lowers quality fails here instead of passing silently.
 
 from __future__ import annotations
 
+import json
+
 from pathlib import Path
 
 import pytest
@@ -47,3 +49,27 @@ def test_the_model_beats_the_keyword_baseline(dev_metrics: dict, paris_dev: Path
     baseline = KeywordBaseline(Lexicon.default()).fit(project_examples())
     keywords = evaluate([list(e.themes or ()) for e in examples], baseline.predict([(e.title, e.text) for e in examples]))
     assert dev_metrics["macro_f1"] >= keywords["macro_f1"] + 0.03
+
+
+# The demo corpus (veille/demo/corpus: 176 fictional articles written for the project, with
+# a manifest of intended themes) is neither training data nor used for tuning: a second,
+# independent check. Achieved when pinned: macro-F1 0.916; social_education 0.939,
+# environment 0.959, public_space 0.850; 4 of the 49 off-theme articles tagged.
+DEMO_MACRO_F1_FLOOR = 0.91
+DEMO_THEME_F1_FLOOR = {"social_education": 0.93, "environment": 0.95, "public_space": 0.85}
+
+
+def test_the_demo_corpus_manifest_is_matched(classifier: ThemeClassifier) -> None:
+    corpus = Path(__file__).resolve().parents[3] / "veille" / "demo" / "corpus"
+    manifest = {}
+    for line in (corpus / "manifest.jsonl").read_text(encoding="utf-8").splitlines():
+        record = json.loads(line)
+        manifest[record["id"]] = record["themes"]
+    articles = [json.loads(line) for line in (corpus / "articles.jsonl").read_text(encoding="utf-8").splitlines()]
+    items = [(a["title"], a["lead"] + "\n" + (" ".join(a["body"]) if isinstance(a["body"], list) else a["body"]))
+             for a in articles]
+    predictions = classifier.predict(items, reasons=False)
+    metrics = evaluate([manifest[a["id"]] for a in articles], [p.themes for p in predictions])
+    assert metrics["n"] == 176
+    assert metrics["macro_f1"] >= DEMO_MACRO_F1_FLOOR
+    assert all(metrics["per_theme"][t]["f1"] >= DEMO_THEME_F1_FLOOR[t] for t in THEMES), metrics["per_theme"]
