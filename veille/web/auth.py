@@ -193,6 +193,8 @@ def api_viewer(request: Request) -> Viewer:
     key = f"api:token:{viewer.token_id}" if viewer.token_id else f"api:user:{viewer.id}"
     with state.app.db.transaction() as session:
         count = security.hit(session, key, 60)
+        if count == 1:  # a new window: drop the counters of past days
+            security.prune(session)
         if viewer.token_id:
             session.execute(update(ApiToken).where(ApiToken.id == viewer.token_id).values(last_used_at=utcnow()))
     request.state.rate = (limit, max(0, limit - count))

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -123,16 +123,27 @@ def item_time() -> Any:
     return func.coalesce(Item.published_at, Item.first_seen_at)
 
 
+def in_period(start: datetime, end: datetime) -> Any:
+    """Items published in [start, end) (first seen, for the few without a date).
+
+    Written as two ranges rather than on ``coalesce(...)`` so the published_at index serves it."""
+    return or_(and_(Item.published_at >= start, Item.published_at < end),
+               and_(Item.published_at.is_(None), Item.first_seen_at >= start, Item.first_seen_at < end))
+
+
 def inbox(session: Session, group: str, start: datetime, end: datetime, digest: Digest | None) -> list[InboxStory]:
     """Every candidate item of the week for ``group``, grouped by story, in the review's order.
 
     A fixed number of queries whatever the number of items (no N+1): ids, items with their
     scores and sources, latest labels, stories, entries.
     """
-    in_week = (item_time() >= start) & (item_time() < end) & (Item.state != ItemState.dropped.value)
-    scored = select(ThemeScore.item_id).join(Item, Item.id == ThemeScore.item_id).where(
-        in_week, ThemeScore.theme == group, (ThemeScore.assigned.is_(True)) | (ThemeScore.score >= CANDIDATE_FLOOR))
-    labelled = select(Label.item_id).join(Item, Item.id == Label.item_id).where(in_week)
+    in_week = in_period(start, end) & (Item.state != ItemState.dropped.value)
+    # The week's items first (published_at index), then their scores (item_id, theme unique index).
+    week_ids = select(Item.id).where(in_week)
+    scored = select(ThemeScore.item_id).where(
+        ThemeScore.item_id.in_(week_ids), ThemeScore.theme == group,
+        (ThemeScore.assigned.is_(True)) | (ThemeScore.score >= CANDIDATE_FLOOR))
+    labelled = select(Label.item_id).where(Label.item_id.in_(week_ids))
     # Scored candidates stay visible even when a person removed the theme (to see and undo it);
     # labelled items join when a person gave them the theme.
     scored_ids = set(session.scalars(scored))

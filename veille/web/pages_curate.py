@@ -62,7 +62,7 @@ def review_queue(request: Request, viewer: Viewer = CURATE) -> Response:
     from .queue import queue_candidates
 
     with web_state(request).app.db.reader() as session:
-        candidates = queue_candidates(session, limit=30, window_days=28)
+        candidates = queue_candidates(session, web_state(request).queue_cache, limit=30, window_days=28)
     return page(request, "curate_queue.html", candidates=candidates)
 
 
@@ -88,6 +88,7 @@ def label_item(request: Request, item_id: int, themes: list[str] = Form(default=
             set_label(session, actor(viewer), item_id, themes, note, reason)
     except EditorialError as exc:
         raise HTTPException(400, str(exc)) from None
+    web_state(request).queue_cache.clear()
     return redirect(safe_next(back_to, "/curate"), "label")
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from fastapi import Request
@@ -10,6 +10,7 @@ from fastapi.templating import Jinja2Templates
 
 from ..core import Veille
 from ..settings import Settings
+from .queue import QueueCache
 from .security import CookieSigner
 
 SESSION_COOKIE = "veille_session"
@@ -23,6 +24,7 @@ class WebState:
     templates: Jinja2Templates
     session_signer: CookieSigner
     csrf_signer: CookieSigner
+    queue_cache: QueueCache = field(default_factory=QueueCache)
 
     @property
     def settings(self) -> Settings:

@@ -148,3 +148,11 @@ def test_the_review_queue_lists_uncertain_items_first(client, login_as, newsroom
     html = login_as("facilitator").get("/curate/queue").text
     # Scores closest to 0.5 first: 0.55 (b) before 0.9 (a).
     assert html.index("La Ville généralise") < html.index("Les cantines des écoles passent au bio")
+
+
+def test_a_labelled_item_leaves_the_review_queue_at_once(client, login_as, newsroom) -> None:
+    login_as("facilitator")
+    assert "La Ville généralise" in client.get("/curate/queue").text
+    post(client, f"/curate/items/{newsroom['b']}/label", {"themes": ["social_education"], "back_to": "/curate/queue"},
+         page="/curate/queue")
+    assert "La Ville généralise" not in client.get("/curate/queue").text

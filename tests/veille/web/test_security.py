@@ -196,3 +196,18 @@ def test_an_admin_creates_an_account_and_bad_input_says_why(client: TestClient) 
                     page="/admin/users")
     assert response.status_code == 303
     assert re.search(r"<td>nadia</td>", client.get("/admin/users").text)
+
+
+def test_event_handler_attributes_in_articles_never_reach_the_page(client: TestClient, app,
+                                                                 newsroom: dict[str, int]) -> None:
+    from models import Item
+
+    with app.db.transaction() as session:
+        item = session.get(Item, newsroom["b"])
+        item.description = '<p onmouseover="alert(1)">Le <a href="javascript:alert(2)" onclick="x()">bio</a></p>'
+        item.author = '"><svg onload=alert(3)>'
+    login(client, "facilitator")
+    html = client.get(f"/stories/{newsroom['canteen']}").text
+    assert "onmouseover" not in html and "javascript:alert" not in html and "onclick" not in html
+    assert "<svg onload" not in html and "&lt;svg onload=alert(3)&gt;" in html
+    assert "Le bio" in html
