@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -534,12 +535,41 @@ def _grouped(session: Session, plan: _Plan, column: str) -> list[tuple[Any, str,
     return session.execute(text(sql), params).all()  # type: ignore[return-value]
 
 
+def _sqlite_match_with(plan: _Plan, tag: str | None) -> str:
+    parts = [f"({plan.match})"] if plan.match else []
+    if tag:
+        parts.append(f'tags : "{tag}"')
+    return " AND ".join(parts) or f'tags : "{ALL_TAG}"'
+
+
+def _week_totals(session: Session, first: int, last: int) -> dict[int, int]:
+    """All indexed items per week (the denominator of shares), kept 5 minutes per database:
+    counting them reads the whole week index (1M entries at 1M items)."""
+    bounds = session.execute(select(func.min(SearchDoc.sort_key), func.max(SearchDoc.sort_key))).one()
+    key = f"{session.get_bind().engine.url}|{bounds[0]}|{bounds[1]}"  # new items change the newest key
+    now = time.monotonic()
+    cached = _WEEK_TOTALS.get(key)
+    if cached is None or now - cached[0] > WEEK_TOTALS_TTL:
+        totals = {w: n for w, n in session.execute(
+            select(SearchDoc.week, func.count()).group_by(SearchDoc.week)).all()}
+        if len(_WEEK_TOTALS) > 100:
+            _WEEK_TOTALS.clear()
+        _WEEK_TOTALS[key] = cached = (now, totals)
+    return {w: n for w, n in cached[1].items() if first <= w <= last}
+
+
+_WEEK_TOTALS: dict[str, tuple[float, dict[int, int]]] = {}
+WEEK_TOTALS_TTL = 300.0
+
+
 def coverage(session: Session, request: SearchRequest) -> list[tuple[str, str, int, float]]:
     """Coverage over time of the query's matches: (ISO week "YYYY-Www", theme, count, share),
     share = count / all items of that week. Theme "*" counts every match; "none" the
     matches without a theme. Weeks without a match inside the range are filled with zeros."""
     plan = _plan(session, request)
     counts: Counter[tuple[int, str]] = Counter()
+    # Measured at 1M items: the join to the covering index (475 ms CPU for a word in 400,000
+    # items) beat one rowid-only FTS5 walk per theme (688 ms): the theme walks intersect big lists.
     for week, themes, n in _grouped(session, plan, "themes"):
         counts[(week, "*")] += n
         for theme in (themes or NO_THEME).split():
@@ -550,9 +580,7 @@ def coverage(session: Session, request: SearchRequest) -> list[tuple[str, str, i
     all_weeks = [weeks[0]]
     while all_weeks[-1] < weeks[-1] and len(all_weeks) < 2000:
         all_weeks.append(week_after(all_weeks[-1]))
-    totals = dict(session.execute(
-        select(SearchDoc.week, func.count()).where(SearchDoc.week.between(weeks[0], weeks[-1]))
-        .group_by(SearchDoc.week)).all())
+    totals = _week_totals(session, weeks[0], weeks[-1])
     themes = sorted({t for _, t in counts})
     out = []
     for week in all_weeks:
@@ -567,6 +595,15 @@ def arrondissement_counts(session: Session, request: SearchRequest) -> dict[int,
     """How many matches are about each arrondissement (1–20; an item may count in several)."""
     plan = _plan(session, request)
     counts = {a: 0 for a in range(1, 21)}
+    if plan.dialect == "sqlite":
+        # One intersection of doclists per arrondissement: 10 ms each for a word in 400,000 of
+        # 1M items, where joining every match to its places took 620 ms.
+        for arrondissement in counts:
+            counts[arrondissement] = session.execute(text(
+                f"SELECT count(*) FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :match AND rowid BETWEEN :lo AND :hi"),
+                {"match": _sqlite_match_with(plan, tag_token("arr", arrondissement)),
+                 "lo": plan.lo, "hi": plan.hi}).scalar_one()
+        return counts
     for _, places, n in _grouped(session, plan, "places"):
         for place in (places or "").split():
             if place.isdigit() and int(place) in counts:
