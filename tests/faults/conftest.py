@@ -17,9 +17,9 @@ from typing import Any, Iterator
 
 import pytest
 import yaml
-from sqlalchemy import select
+from sqlalchemy import func, insert, select, text
 
-from models import Database, Item, ItemPage, ItemSource, Source
+from models import Base, Database, Entity, Item, ItemPage, ItemPlace, ItemSource, Source, ThemeScore
 from veille.core import Veille
 from veille.demo.site import DemoSite
 from veille.jobs.setup import sync_sources
@@ -91,10 +91,10 @@ class Deployment:
 
 
 def deploy(tmp_path: Path, database: Database, site: DemoSite, requests: RequestLog,
-           **watch: Any) -> Deployment:
+           pipelines: dict[str, Any] | None = None, **watch: Any) -> Deployment:
     raw = {"data_dir": str(tmp_path / "data"), "database_url": database.url, "log_level": "WARNING",
            "watch": {"allow_private_networks": True, "min_host_gap": 0.0, "concurrency": 4, **watch},
-           "sources": site.sources()}
+           "pipelines": pipelines or {"workers": 1}, "sources": site.sources()}
     config = tmp_path / "config.yaml"
     config.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
     app = Veille(settings_from_dict(raw, origin="fault test"))
@@ -141,3 +141,41 @@ def snapshot(database: Database) -> dict[str, Any]:
         claimed = [s.name for s in session.scalars(select(Source).where(Source.claimed_by.is_not(None)))]
     return {"items": items, "links": dict(links), "pages": pages, "claimed_sources": claimed,
             "item_count": len(items)}
+
+
+def processed_snapshot(database: Database) -> dict[str, Any]:
+    """What processing leaves: each item's state and findings, and the stories as a partition."""
+    with database.reader() as session:
+        urls = dict(session.execute(select(Item.id, Item.canonical_url)).all())
+        entities: dict[int, list[tuple[str, str, int]]] = {}
+        for e in session.scalars(select(Entity)):
+            entities.setdefault(e.item_id, []).append((e.label, e.norm, e.count))
+        places: dict[int, list[int]] = {}
+        for p in session.scalars(select(ItemPlace)):
+            places.setdefault(p.item_id, []).append(p.arrondissement)
+        themes: dict[int, list[str]] = {}
+        for t in session.scalars(select(ThemeScore)):
+            themes.setdefault(t.item_id, []).append(t.theme)
+        items, stories = {}, {}
+        for item in session.scalars(select(Item)):
+            items[item.canonical_url] = (
+                item.state, item.drop_reason, item.claimed_by, item.language, item.duplicate_kind,
+                urls.get(item.duplicate_of_id), len(item.text or ""), sorted(entities.get(item.id, [])),
+                sorted(places.get(item.id, [])), sorted(themes.get(item.id, [])))
+            if item.story_id is not None:
+                stories.setdefault(item.story_id, set()).add(item.canonical_url)
+        counts = {"entities": sum(map(len, entities.values())), "places": sum(map(len, places.values())),
+                  "theme_scores": sum(map(len, themes.values()))}
+    return {"items": items, "stories": sorted(sorted(s) for s in stories.values()), "counts": counts}
+
+
+def clone(source: Database, target: Database) -> None:
+    """Copy every row of ``source`` into the empty ``target``, ids included (same processing order)."""
+    with source.engine.connect() as reading, target.engine.begin() as writing:
+        for table in Base.metadata.sorted_tables:
+            rows = [dict(row._mapping) for row in reading.execute(select(table))]
+            for start in range(0, len(rows), 500):
+                writing.execute(insert(table), rows[start:start + 500])
+            if target.dialect == "postgresql" and rows and "id" in table.c:
+                writing.execute(text(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                                     f"(SELECT max(id) FROM \"{table.name}\"))"))

@@ -152,7 +152,7 @@ def run_worker(app: Veille, *, once: bool = False, crawl: bool = True, process: 
         if process_pending is not None:
             try:
                 processed = process_pending(app)
-                report.processed += int(getattr(processed, "processed", 0) or 0)
+                report.processed += processed.items
                 parts.append(f"process: {processed.summary()}")
             except Exception as exc:
                 log.exception("processing failed")
