@@ -22,7 +22,7 @@ from .subtopics import classify, subtopics_of
 from .selection import _chunks, tagged_item_ids
 from .weeks import Week
 
-MIN_USUAL = 0.5
+MIN_USUAL = 1.0
 LOW_RATIO = 1 / 3
 LOW_USUAL = 2.0
 

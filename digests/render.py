@@ -87,7 +87,7 @@ def _blind(spot: BlindSpot) -> str:
     now = "aucun article" if spot.this_week == 0 else plural(spot.this_week, "article")
     if spot.usual is None:
         return f"{what} : {now} cette semaine"
-    return f"{what} : {now} cette semaine, contre {decimal(spot.usual)} d'habitude"
+    return f"{what} : {now} cette semaine, contre {decimal(spot.usual)} par semaine d'habitude"
 
 
 def _blind_lines(spots: list[BlindSpot]) -> list[str]:
