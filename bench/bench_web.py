@@ -142,12 +142,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--out", type=Path, default=Path(tempfile.gettempdir()) / "veille-bench-web")
     parser.add_argument("--postgres", default=DEFAULT_PG)
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn processes (web.workers)")
     args = parser.parse_args(argv)
 
     url, week, story = prepare(args.db, args.size, args.out, args.postgres)
     port = free_port()
     config = args.out / "bench-web.yaml"
-    config.write_text(f"database_url: '{url}'\ndata_dir: '{args.out / 'data'}'\nlog_level: WARNING\n",
+    config.write_text(f"database_url: '{url}'\ndata_dir: '{args.out / 'data'}'\nlog_level: WARNING\n"
+                      f"web:\n  workers: {args.workers}\n",
                       encoding="utf-8")
     server = subprocess.Popen([str(ROOT / ".venv" / "bin" / "veille"), "--config", str(config), "serve",
                                "--host", "127.0.0.1", "--port", str(port)], env={**os.environ})
@@ -169,7 +171,8 @@ def main(argv: list[str] | None = None) -> int:
         server.terminate()
         server.wait(timeout=10)
     every = [t for values in timings.values() for t in values]
-    print(f"\n{args.clients} clients (+1 admin) for {elapsed:.0f} s on {args.db}, {args.size:,} items: "
+    print(f"\n{args.clients} clients (+1 admin) for {elapsed:.0f} s on {args.db}, {args.size:,} items, "
+          f"{args.workers} server process(es), load average {os.getloadavg()[0]:.1f}: "
           f"{len(every):,} requests, {len(every) / elapsed:.0f} req/s, errors {sum(errors.values())}")
     print(f"{'page':<16} {'n':>6} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'errors':>6}")
     for kind in sorted(timings):

@@ -297,6 +297,9 @@ class WebSettings(Section):
     api_rate_limit: int = Field(120, ge=1, description="API requests per minute per token.")
     login_attempts: int = Field(5, ge=1, description="Failed logins per 15 minutes before throttling.")
     page_size: int = Field(20, ge=5, le=200, description="Search results per page.")
+    workers: int = Field(
+        1, ge=1, le=32, description="Processes `veille serve` runs (uvicorn workers); more than one uses "
+                                    "several cores, since sessions and rate limits live in the database.")
 
 
 class Settings(Section):
