@@ -9,6 +9,7 @@ from typing import Optional
 
 import typer
 
+from models import DatabaseError
 from pipelines.themes import THEMES, LineError, ModelNotFound
 
 from ..jobs import model as jobs
@@ -87,7 +88,7 @@ def status(
     versions = store.versions()
     try:
         pending = jobs.new_labels(app)
-    except Exception as exc:  # the database may not exist yet: status still shows the files
+    except DatabaseError as exc:  # the database may not exist yet: status still shows the files
         pending = None
         _warn(f"labels unknown: {exc}")
     data = {"active": active, "folder": str(store.folder), "new_labels": pending,
