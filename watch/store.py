@@ -144,8 +144,8 @@ def _add_listing(session: Session, item_id: int, source_id: int, key: str, entry
 
 def _apply_edit(item: Item, entry: Entry, digest: str, fetch_articles: bool) -> None:
     """An edited entry updates its item in place (version + 1) and queues a new article fetch."""
-    if item.content_hash == digest:
-        return
+    if item.content_hash == digest or (item.title, item.summary) == (entry.title, entry.summary):
+        return  # another listing of the item brought the same edit already
     item.title = entry.title
     item.summary = entry.summary
     item.content_hash = digest

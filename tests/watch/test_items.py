@@ -108,6 +108,28 @@ def test_an_edited_entry_updates_its_item_instead_of_adding_one(database: Databa
     assert items(database)[0].version == 2 and count(database, Item) == 2
 
 
+def test_the_same_edit_listed_by_two_feeds_counts_once_after_processing(make_server, clock: Clock,
+                                                                         database: Database) -> None:
+    """Processing replaces the item's content hash by that of its text; an edit seen in two
+    feeds must still bump the version once, not once per feed."""
+    a, b = make_server("127.0.0.1"), make_server("127.0.0.1")
+    entry = {"title": "Avant", "link": "http://example.org/paris/commun", "guid": "x-1",
+             "description": "Résumé"}
+    feeds = {"a": [rss([entry]), rss([dict(entry, title="Après")])],
+             "b": [rss([dict(entry, guid="y-1")]), rss([dict(entry, guid="y-1", title="Après")])]}
+    a.route("/feed", lambda request: Reply(200, feeds["a"][min(len(a.log), 2) - 1]))
+    b.route("/feed", lambda request: Reply(200, feeds["b"][min(len(b.log), 2) - 1]))
+    add_source(database, "A", a.url("/feed"))
+    add_source(database, "B", b.url("/feed"))
+    poll(database, clock)
+    with database.transaction() as session:
+        session.scalars(select(Item)).one().content_hash = "f" * 64  # as the extract stage does
+    clock.advance(hours=2)
+    poll(database, clock)
+    (item,) = items(database)
+    assert item.title == "Après" and item.version == 2
+
+
 def test_a_purged_item_never_comes_back(database: Database, server: Server, clock: Clock) -> None:
     server.route("/feed", Reply(200, rss(entries(3))))
     add_source(database, "Flux", server.url("/feed"))
