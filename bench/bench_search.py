@@ -6,6 +6,8 @@ counts) on the synthetic archives made by bench/synth.py:
     .venv/bin/python bench/synth.py --size 100000 --db both
     .venv/bin/python bench/bench_search.py --size 100000 --db both
 
+(an archive that does not exist yet is generated first).
+
 Each shape cycles through several queries of its kind (common words are in 25–45 % of the
 items, rare words in 0.04–0.08 %); each query is run once to warm the cache, then the
 timed runs cycle through them.
@@ -31,6 +33,7 @@ from sqlalchemy.engine import make_url  # noqa: E402
 from models import Database  # noqa: E402
 from models.search import SearchRequest, arrondissement_counts, coverage, search  # noqa: E402
 
+import synth  # noqa: E402
 from synth import DEFAULT_PG, END  # noqa: E402
 
 COMMON = ["ville", "paris", "rue", "place", "projet", "habitants"]
@@ -99,9 +102,20 @@ def p50_p95(samples: list[float]) -> tuple[float, float]:
 
 
 def open_database(kind: str, size: int, out: Path, pg_url: str) -> Database:
+    """The synthetic archive of that size, generated first (bench/synth.py) if missing."""
     if kind == "sqlite":
-        return Database(f"sqlite:///{out / f'synth-{size}.sqlite'}")
-    return Database(make_url(pg_url).set(database=f"veille_synth_{size}").render_as_string(hide_password=False))
+        path = out / f"synth-{size}.sqlite"
+        if not path.exists():
+            synth.main(["--size", str(size), "--db", kind, "--out", str(out), "--postgres", pg_url])
+        return Database(f"sqlite:///{path}")
+    database = Database(make_url(pg_url).set(database=f"veille_synth_{size}").render_as_string(hide_password=False))
+    try:
+        with database.engine.connect() as connection:
+            connection.execute(text("SELECT 1 FROM search_docs LIMIT 1"))
+    except Exception:  # no such database (or table): make it
+        database.dispose()
+        synth.main(["--size", str(size), "--db", kind, "--out", str(out), "--postgres", pg_url])
+    return database
 
 
 def main(argv: list[str] | None = None) -> int:
