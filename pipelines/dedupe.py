@@ -13,13 +13,13 @@ tuned on the demo corpus's wire copies: at 0.5 all 8 copies are found and nothin
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
 
 from sqlalchemy import select, update
 
-from .gazetteer import fold
 from .stages import Drop, SessionStage
 
 if TYPE_CHECKING:
@@ -60,8 +60,17 @@ class Copy:
     similarity: float
 
 
+_WORDS = re.compile(r"[^\W_]+")
+
+
+def _fast_fold(text: str) -> list[str]:
+    """Words of a text, lower case and without accents (vectorised by the C regex engine)."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return _WORDS.findall(decomposed.encode("ascii", "ignore").decode("ascii"))
+
+
 def shingles(text: str, size: int = SHINGLE) -> set[bytes]:
-    words = fold(text).split()
+    words = _fast_fold(text)
     if len(words) < size:
         return {" ".join(words).encode()} if words else set()
     return {" ".join(words[i:i + size]).encode() for i in range(len(words) - size + 1)}

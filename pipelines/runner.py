@@ -72,6 +72,7 @@ class RunReport:
     counters: dict[str, dict[str, int]] = field(default_factory=dict)
     states: dict[str, int] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per stage (and store), this process
     errors: list[dict[str, Any]] = field(default_factory=list)
     message: str | None = None
 
@@ -100,6 +101,7 @@ class RunReport:
     def as_json(self) -> dict[str, Any]:
         return {"run_id": self.run_id, "status": self.status, "items": self.items, "seconds": round(self.seconds, 2),
                 "counters": self.counters, "states": self.states, "skipped": self.skipped,
+                "seconds_per_stage": {k: round(v, 2) for k, v in self.timings.items()},
                 "errors": self.errors, "message": self.message}
 
 
@@ -140,16 +142,29 @@ class Runner:
         self.release_stale_claims()
         total = self.pending(limit)
         try:
-            while limit is None or report.items < limit:
-                size = self.options.batch_size if limit is None else min(self.options.batch_size, limit - report.items)
-                claimed = self._claim(size)
-                if not claimed:
-                    break
-                self._batch(claimed, report)
+            claimed_total = 0
+
+            def claim_next() -> tuple[list[Document], Any]:
+                nonlocal claimed_total
+                if limit is not None and claimed_total >= limit:
+                    return [], None
+                size = self.options.batch_size if limit is None else min(self.options.batch_size,
+                                                                         limit - claimed_total)
+                docs = self._claim(size)
+                claimed_total += len(docs)
+                return docs, self._start_leading(docs)
+
+            claimed, leading = claim_next()
+            while claimed:
+                # The next batch's first document stage runs in the workers while this
+                # process stores, dedupes and clusters this one: the cores stay busy.
+                following = claim_next() if self._pool is not None else ([], None)
+                self._batch(claimed, report, leading)
                 report.items += len(claimed)
                 self._save_run(report, started)
                 if self.progress:
                     self.progress(report.items, max(total, report.items))
+                claimed, leading = following if following[0] else claim_next()
         except BaseException as exc:
             report.status = "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed"
             report.message = f"{exc.__class__.__name__}: {exc}"
@@ -217,7 +232,32 @@ class Runner:
 
     # -- one batch --
 
-    def _batch(self, docs: list[Document], report: RunReport) -> None:
+    def _leading_stage(self) -> DocumentStage | None:
+        """The document stage that comes first (before any session stage), if any."""
+        for stage in self.stages:
+            return stage if isinstance(stage, DocumentStage) else None
+        return None
+
+    def _start_leading(self, docs: list[Document]) -> Any:
+        """Submit the first document stage of a batch to the workers; (stage, todo, futures) or None."""
+        stage = self._leading_stage()
+        if stage is None or not docs or self.options.workers <= 1 or len(docs) < self.options.min_parallel:
+            return None
+        stage_rank = RANK[STAGE_STATES[stage.name]] if stage.name in STAGE_STATES else 0
+        todo = [doc for doc in docs if RANK.get(doc.state, 0) < stage_rank]  # type: ignore[attr-defined]
+        if len(todo) < self.options.min_parallel:
+            return None
+        return stage, todo, self._submit(stage, todo)
+
+    def _submit(self, stage: DocumentStage, docs: list[Document]) -> list[Any]:
+        if self._pool is None:
+            import multiprocessing
+
+            self._pool = ProcessPoolExecutor(self.options.workers, mp_context=multiprocessing.get_context("spawn"))
+        chunk = -(-len(docs) // self.options.workers)
+        return [self._pool.submit(_run_stage, stage, docs[i:i + chunk]) for i in range(0, len(docs), chunk)]
+
+    def _batch(self, docs: list[Document], report: RunReport, leading: Any = None) -> None:
         rank = {doc.item_id: RANK.get(doc.state, 0) for doc in docs}  # type: ignore[attr-defined]
         drops: dict[int, Drop] = {}
         done_rank: dict[int, int] = dict(rank)
@@ -229,45 +269,53 @@ class Runner:
             if not todo:
                 continue
             report.count(stage.name, "in", len(todo))
-            if isinstance(stage, DocumentStage):
-                results = self._run_document_stage(stage, todo, report)
-                for doc, result in zip(todo, results):
-                    if isinstance(result, Drop):
-                        drops[doc.item_id] = result  # type: ignore[index]
-                        del alive[doc.item_id]
-                        report.count(stage.name, f"drop:{result.reason}")
-                    else:
-                        for flag in set(result.flags) - set(doc.flags_before):  # type: ignore[attr-defined]
-                            report.count(stage.name, f"flag:{flag.split(':')[0]}")
-                        result.flags_before = list(result.flags)  # type: ignore[attr-defined]
-                        alive[doc.item_id] = result
-                        done_rank[doc.item_id] = stage_rank
-                        if stage.name == "enrich":
-                            dirty_enrich.add(doc.item_id)  # type: ignore[arg-type]
-                        report.count(stage.name, "out")
-            else:
-                self._run_session_stage(stage, todo, alive, drops, done_rank, stage_rank, dirty_enrich, report)
+            began = time.monotonic()
+            futures = None
+            if leading is not None and leading[0] is stage and [d.item_id for d in leading[1]] == \
+                    [d.item_id for d in todo]:
+                futures = leading[2]
+            self._run_stage_timed(stage, todo, alive, drops, done_rank, stage_rank, dirty_enrich, report, futures)
+            report.timings[stage.name] = report.timings.get(stage.name, 0.0) + time.monotonic() - began
+        began = time.monotonic()
         self._store(list(alive.values()), drops, done_rank, dirty_enrich, final=True)
+        report.timings["store"] = report.timings.get("store", 0.0) + time.monotonic() - began
         for doc in docs:
             state = (ItemState.dropped.value if doc.item_id in drops
                      else ItemState.done.value if done_rank[doc.item_id] >= self._last_rank() else
                      _state_of(done_rank[doc.item_id]))
             report.states[state] = report.states.get(state, 0) + 1
 
-    def _run_document_stage(self, stage: DocumentStage, docs: list[Document],
-                            report: RunReport) -> list[Document | Drop]:
-        workers = self.options.workers
-        try:
-            if workers > 1 and len(docs) >= self.options.min_parallel:
-                if self._pool is None:
-                    import multiprocessing
+    def _run_stage_timed(self, stage: Stage, todo: list[Document], alive: dict[int | None, Document],
+                         drops: dict[int, Drop], done_rank: dict[int | None, int], stage_rank: int,
+                         dirty_enrich: set[int], report: RunReport, futures: Any = None) -> None:
+        if isinstance(stage, DocumentStage):
+            results = self._run_document_stage(stage, todo, report, futures)
+            for doc, result in zip(todo, results):
+                if isinstance(result, Drop):
+                    drops[doc.item_id] = result  # type: ignore[index]
+                    del alive[doc.item_id]
+                    report.count(stage.name, f"drop:{result.reason}")
+                else:
+                    for flag in set(result.flags) - set(doc.flags_before):  # type: ignore[attr-defined]
+                        report.count(stage.name, f"flag:{flag.split(':')[0]}")
+                    result.flags_before = list(result.flags)  # type: ignore[attr-defined]
+                    alive[doc.item_id] = result
+                    done_rank[doc.item_id] = stage_rank
+                    if stage.name == "enrich":
+                        dirty_enrich.add(doc.item_id)  # type: ignore[arg-type]
+                    report.count(stage.name, "out")
+        else:
+            self._run_session_stage(stage, todo, alive, drops, done_rank, stage_rank, dirty_enrich, report)
 
-                    self._pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
-                chunk = -(-len(docs) // workers)
-                parts = [docs[i:i + chunk] for i in range(0, len(docs), chunk)]
+    def _run_document_stage(self, stage: DocumentStage, docs: list[Document], report: RunReport,
+                            futures: Any = None) -> list[Document | Drop]:
+        try:
+            if futures is None and self.options.workers > 1 and len(docs) >= self.options.min_parallel:
+                futures = self._submit(stage, docs)
+            if futures is not None:
                 results: list[Document | Drop] = []
-                for part in self._pool.map(_run_stage, [stage] * len(parts), parts):
-                    results.extend(part)
+                for future in futures:
+                    results.extend(future.result())
                 return results
             return stage.process_many(docs)
         except Exception as exc:  # one bad document must not sink the batch: isolate it

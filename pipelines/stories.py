@@ -179,9 +179,17 @@ def assign(window: Sequence[StoryRecord], new_ids: set[int], stories: dict[int, 
     if not window:
         return next_story
     _vec, matrix = vectorise(window)
-    labels = cluster(matrix, options.threshold)
+    # Only the new records and the old ones they could join matter: the old records' own
+    # grouping is settled. This keeps each step O(new × window) instead of O(window²).
+    new_rows = [i for i, r in enumerate(window) if r.id in new_ids]
+    linked = (matrix[new_rows] @ matrix.T).tocsr()
+    linked.data[linked.data < 1 - options.threshold] = 0
+    linked.eliminate_zeros()
+    involved_rows = sorted(set(new_rows) | set(np.unique(linked.indices).tolist()))
+    involved = [window[i] for i in involved_rows]
+    labels = cluster(matrix[involved_rows], options.threshold)
     members: dict[int, list[StoryRecord]] = {}
-    for record, label in zip(window, labels):
+    for record, label in zip(involved, labels):
         members.setdefault(int(label), []).append(record)
     for group in members.values():
         if not any(r.id in new_ids for r in group):
@@ -202,23 +210,35 @@ def assign(window: Sequence[StoryRecord], new_ids: set[int], stories: dict[int, 
 def continuity(new: Sequence[StoryRecord], previous: dict[int, Sequence[StoryRecord]],
                threshold: float) -> int | None:
     """The previous story (by id) whose centroid is closest to ``new``'s, if close enough."""
-    if not new or not previous:
-        return None
-    keys = list(previous)
-    everything = list(new) + [r for key in keys for r in previous[key]]
+    return continuity_many({0: new}, previous, threshold).get(0)
+
+
+def continuity_many(groups: dict[int, Sequence[StoryRecord]], previous: dict[int, Sequence[StoryRecord]],
+                    threshold: float) -> dict[int, int]:
+    """For each new group, the previous story it continues (centroid cosine ≥ threshold); one vectorisation."""
+    groups = {key: records for key, records in groups.items() if records}
+    if not groups or not previous:
+        return {}
+    keys = list(groups) + list(previous)
+    sizes = [len(groups[k]) for k in groups] + [len(previous[k]) for k in previous]
+    everything = [r for k in groups for r in groups[k]] + [r for k in previous for r in previous[k]]
     _vec, matrix = vectorise(everything)
-    centroid = np.asarray(matrix[:len(new)].mean(axis=0)).ravel()
-    best, best_score = None, threshold
-    offset = len(new)
-    for key in keys:
-        size = len(previous[key])
-        other = np.asarray(matrix[offset:offset + size].mean(axis=0)).ravel()
+    centroids = []
+    offset = 0
+    for size in sizes:
+        centre = np.asarray(matrix[offset:offset + size].mean(axis=0)).ravel()
+        norm = float(np.linalg.norm(centre))
+        centroids.append(centre / norm if norm else centre)
         offset += size
-        denominator = float(np.linalg.norm(centroid) * np.linalg.norm(other))
-        score = float(centroid @ other) / denominator if denominator else 0.0
-        if score >= best_score:
-            best, best_score = key, score
-    return best
+    new_part = np.vstack(centroids[:len(groups)])
+    old_part = np.vstack(centroids[len(groups):])
+    similarity = new_part @ old_part.T
+    found = {}
+    for i, key in enumerate(list(groups)):
+        j = int(np.argmax(similarity[i]))
+        if similarity[i, j] >= threshold:
+            found[key] = keys[len(groups) + j]
+    return found
 
 
 TEMPORARY = 10**15  # story numbers above this are new stories not yet stored
@@ -264,31 +284,35 @@ class ClusterStage(SessionStage):
                 item.story_id = story_id
             touched.add(story_id)
         session.flush()
-        for story in created.values():
-            self._continuity(session, story, [r for r in records if stories.get(r.id) is not None
-                                              and by_id[r.id].story_id == story.id], low)
+        if created:
+            members = {story.id: [r for r in records if by_id[r.id].story_id == story.id]
+                       for story in created.values()}
+            self._continuity(session, list(created.values()), members, low)
         for story_id in touched:
             refresh_story(session, story_id)
         return {}
 
-    def _continuity(self, session: "Session", story: "Story", members: list[StoryRecord],
+    def _continuity(self, session: "Session", new: list["Story"], members: dict[int, list[StoryRecord]],
                     window_start: datetime) -> None:
+        """Link each new story to the story of the previous window it continues, if any (one pass)."""
         from models import Item, Story
 
-        earlier = list(session.scalars(select(Story).where(
+        earlier = list(session.scalars(select(Story.id).where(
             Story.last_published_at >= window_start - timedelta(days=self.options.window_days),
-            Story.last_published_at < window_start, Story.id != story.id)))
-        if not earlier or not members:
+            Story.last_published_at < window_start)))
+        if not earlier:
             return
-        previous = {}
-        for old in earlier:
-            old_items = list(session.scalars(select(Item).where(Item.story_id == old.id)
-                                             .order_by(Item.published_at).limit(20)))
-            if old_items:
-                previous[old.id] = _records(session, old_items)
-        parent = continuity(members, previous, self.options.continuity)
-        if parent is not None:
-            story.parent_id = parent
+        rows = list(session.scalars(select(Item).where(Item.story_id.in_(earlier))
+                                    .order_by(Item.story_id, Item.published_at)))
+        previous: dict[int, list[StoryRecord]] = {}
+        for record, row in zip(_records(session, rows), rows):
+            if len(previous.setdefault(row.story_id, [])) < 20:
+                previous[row.story_id].append(record)
+        links = continuity_many({story.id: members.get(story.id, []) for story in new}, previous,
+                                self.options.continuity)
+        for story in new:
+            if story.id in links:
+                story.parent_id = links[story.id]
 
 
 def _records(session: "Session", rows: Sequence["Item"]) -> list[StoryRecord]:

@@ -1,6 +1,6 @@
 """Stories: pairwise quality on the demo corpus's labelled stories, windows, continuity.
 
-Pinned figures (title + lead, story_threshold 0.8): P 0.923 R 0.723 F1 0.811 on the 176
+Pinned figures (title + lead, story_threshold 0.8): P 0.930 R 0.795 F1 0.857 on the 176
 articles' 15,400 pairs (83 positive).
 """
 
@@ -27,7 +27,7 @@ def test_story_grouping_on_the_demo_corpus_meets_the_floor(demo_articles, demo_m
     predicted = {a["id"]: stories.get(n) for n, a in enumerate(demo_articles)}
     score = pairwise({k: m["story"] for k, m in demo_manifest.items()}, predicted, demo_manifest)
     print(f"stories, demo corpus pairs: {score}")
-    assert score.precision >= 0.92 and score.recall >= 0.72 and score.f1 >= 0.81
+    assert score.precision >= 0.92 and score.recall >= 0.79 and score.f1 >= 0.85
 
 
 def test_items_far_apart_in_time_are_not_one_story() -> None:
