@@ -39,6 +39,16 @@ OLDEST_PLAUSIBLE = datetime(1995, 1, 1, tzinfo=timezone.utc)
 WORD = re.compile(r"[^\W\d_]{2,}", re.UNICODE)
 
 
+# libxml2 checks each new attribute of a tag against the previous ones: a tag with 100,000
+# attributes takes minutes to parse. A tag this long with this many "=" is not an article's.
+_LONG_TAG = re.compile(rb"<[A-Za-z][^<>]{20000,}>")
+MAX_TAG_ATTRIBUTES = 1000
+
+
+def too_many_attributes(html: bytes) -> bool:
+    return any(match.group().count(b"=") > MAX_TAG_ATTRIBUTES for match in _LONG_TAG.finditer(html))
+
+
 @dataclass(frozen=True)
 class ExtractOptions:
     min_text_chars: int = 250
@@ -101,6 +111,9 @@ def extract_page(html: bytes, url: str | None, options: ExtractOptions = Extract
         return result
     if looks_binary(html):
         result.problems.append("binary_content")
+        return result
+    if too_many_attributes(html):
+        result.problems.append("page_too_complex")
         return result
     from trafilatura.utils import load_html
 

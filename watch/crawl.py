@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from typing import Callable
 
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
 from models import Database, Item, Source
 
@@ -164,10 +165,17 @@ def _fetch_articles(db: Database, fetcher: Fetcher, robots: RobotsCache, options
                     continue
                 try:
                     outcome = fetch_article(db, fetcher, robots, item_id, options, user_agent=agent)
-                except Exception:  # one article's bug must not stop the others
+                except Exception as exc:  # one article's bug must not stop the others
                     log.exception("item %s: unexpected failure while fetching its article", item_id)
                     outcome = "error"
-                    _release_item(db, item_id, retry_in=options.article_backoff_base, clock=options.clock)
+                    # A database error (connection cut, disk full) says nothing about the page:
+                    # no backoff, the next crawl takes the item again.
+                    retry = None if isinstance(exc, SQLAlchemyError) else options.article_backoff_base
+                    try:
+                        _release_item(db, item_id, retry_in=retry, clock=options.clock)
+                    except SQLAlchemyError:
+                        log.warning("item %s: claim not released (database unavailable); it lapses by itself",
+                                    item_id)
                 if on_article:
                     on_article(outcome)
                 outcomes.append(outcome)

@@ -8,7 +8,7 @@ from typing import Any
 
 import typer
 
-from .common import app_of
+from .common import app_of, fail
 
 
 def register(app: typer.Typer) -> None:
@@ -45,3 +45,10 @@ def worker(
     report = run_worker(app, once=once, crawl=crawl, process=process, due_only=not all_sources, pause=pause,
                         stop=stop, on_round=lambda line: typer.echo(f"{app.worker_id}: {line}"))
     typer.echo(report.summary())
+    if once and report.errors:
+        text = "; ".join(report.errors[:3])[:1500]
+        hint = ""
+        if any(marker in text for marker in ("disk is full", "disk I/O error", "No space left", "File too large")):
+            hint = " The disk holding the database looks full: free some space, then run again."
+        fail(f"the round had errors: {text}.{hint} The next round resumes where this one stopped "
+             "(nothing written is lost; `veille worker --verbose` shows the tracebacks).")
