@@ -98,7 +98,8 @@ def looks_binary(html: bytes) -> bool:
     return printable / max(1, len(decoded)) < MIN_PRINTABLE_SHARE
 
 
-def extract_page(html: bytes, url: str | None, options: ExtractOptions = ExtractOptions()) -> PageExtraction:
+def extract_page(html: bytes, url: str | None, options: ExtractOptions = ExtractOptions(),
+                 *, search_date: bool = True) -> PageExtraction:
     """Main text and metadata of one page; problems are listed, never raised."""
     import trafilatura
 
@@ -148,7 +149,9 @@ def extract_page(html: bytes, url: str | None, options: ExtractOptions = Extract
     if data.get("date"):
         result.date, result.date_source = str(data["date"]), "page"
     else:
-        result.date = _htmldate(html, url)
+        # htmldate's extensive search is the costliest part of extraction after the text:
+        # skipped when the feed already dated the item.
+        result.date = _htmldate(html, url) if search_date else None
         result.date_source = "htmldate" if result.date else None
     result.language = detect_language(result.text) or _short_language(data.get("language"))
     return result
@@ -216,7 +219,8 @@ class ExtractStage(DocumentStage):
         self.options = options
 
     def process(self, doc: Document) -> Document:
-        page = (extract_page(doc.html, doc.final_url or doc.url, self.options)
+        page = (extract_page(doc.html, doc.final_url or doc.url, self.options,
+                             search_date=not self._plausible(doc.feed_published))
                 if doc.html is not None else PageExtraction(problems=["no_page"]))
         for problem in page.problems:
             doc.flag(problem)
@@ -244,6 +248,10 @@ class ExtractStage(DocumentStage):
         if "extraction_short" not in doc.flags and doc.text:
             doc.content_hash = content_hash(doc.text)
         return doc
+
+    def _plausible(self, value: datetime | None) -> bool:
+        now = self.options.now or datetime.now(timezone.utc)
+        return value is not None and OLDEST_PLAUSIBLE <= value <= now + timedelta(days=1)
 
     def _date(self, doc: Document, page: PageExtraction) -> None:
         now = self.options.now or datetime.now(timezone.utc)
