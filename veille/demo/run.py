@@ -8,7 +8,6 @@ would every URL).
 
 from __future__ import annotations
 
-import importlib
 import time
 from zoneinfo import ZoneInfo
 from pathlib import Path
@@ -20,7 +19,11 @@ from sqlalchemy import func, select
 from models import Item
 
 from ..core import Veille
+from ..jobs.crawl import crawl_once
+from ..jobs.digest import build_reviews
+from ..jobs.process import process_pending
 from ..jobs.setup import initialise
+from .site import DemoSite
 from ..settings import settings_from_dict
 
 
@@ -49,16 +52,6 @@ def step(title: str) -> Callable[[Callable[[], str]], str]:
     return run
 
 
-def available(module: str) -> Any | None:
-    """A job module, or None while the issue that builds it has not landed."""
-    try:
-        return importlib.import_module(module)
-    except ModuleNotFoundError as exc:
-        if exc.name == module:
-            return None
-        raise
-
-
 def latest_week(app: Veille) -> str | None:
     """The week of the corpus's latest dated article (an item dated by its first sighting is
     dated today, not by its outlet, so it does not count)."""
@@ -72,11 +65,6 @@ def latest_week(app: Veille) -> str | None:
 
 
 def run_demo(out: Path, serve: bool = False, verbose: bool = False, config: Path | None = None) -> None:
-    site_module = available("veille.demo.site")
-    if site_module is None:
-        typer.secho("The sample corpus is not built yet (issue 2): nothing to demonstrate.", fg="yellow")
-        return
-    DemoSite = site_module.DemoSite
     out = out.resolve()
     (out / "data").mkdir(parents=True, exist_ok=True)
     for leftover in (out / "data").glob("veille.sqlite*"):
@@ -87,21 +75,18 @@ def run_demo(out: Path, serve: bool = False, verbose: bool = False, config: Path
         typer.secho(f"veille demo: {len(site.sources())} fictional Paris outlets served on loopback; "
                     f"output in {out}", bold=True)
         step("Database")(lambda: initialise(app))
-        crawl = available("veille.jobs.crawl")
-        if crawl:
-            step("Crawl")(lambda: crawl.crawl_once(app, progress=True).summary())
-        process = available("veille.jobs.process")
-        if process:
-            step("Process")(lambda: process.process_pending(app, progress=True).summary())
-        digest = available("veille.jobs.digest")
+        step("Crawl")(lambda: crawl_once(app, progress=True).summary())
+        step("Process")(lambda: process_pending(app, progress=True).summary())
         week = latest_week(app)
-        if digest:
+        if week is None:
+            typer.secho("No dated article was crawled: no review to write.", fg="yellow")
+        else:
             step(f"Press reviews of {week}")(
-                lambda: digest.build_reviews(app, week=week, groups=None, formats=None, out=out).summary())
-        missing = [name for name, module in (("crawler", crawl), ("processing", process), ("reviews", digest))
-                   if module is None]
-        if missing:
-            typer.secho(f"Not built yet: {', '.join(missing)}.", fg="yellow")
+                lambda: build_reviews(app, week=week, groups=None, formats=None, out=out).summary())
+            for group in app.settings.digests.groups:
+                page = out / "reviews" / week / f"{group}.html"
+                if page.exists():
+                    typer.echo(f"  {app.settings.digests.groups[group].title}: {page}")
         typer.secho(f"Done in {time.monotonic() - started:.0f} s.", bold=True)
         if serve:
             from ..web.server import serve as serve_web
