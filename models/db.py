@@ -20,6 +20,11 @@ from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# Connections kept open per engine. The web app runs up to `web.threads` handlers at once;
+# with SQLAlchemy's default pool (5), every connection past the fifth was opened and closed
+# per request (SQLite: four PRAGMAs; PostgreSQL: a new server backend). Opened on demand only.
+POOL_SIZE = 20
+POOL_OVERFLOW = 20
 
 
 class DatabaseError(Exception):
@@ -33,6 +38,10 @@ def create_db_engine(url: str, **kwargs: Any) -> Engine:
     except ArgumentError:
         raise DatabaseError(f"{url!r} is not a database URL "
                             "(e.g. sqlite:///data/veille.sqlite or postgresql+psycopg://user@host/db)") from None
+    in_memory = parsed.database in (None, "", ":memory:") or (parsed.database or "").startswith("file:")
+    if "poolclass" not in kwargs and not (parsed.get_backend_name() == "sqlite" and in_memory):
+        kwargs.setdefault("pool_size", POOL_SIZE)
+        kwargs.setdefault("max_overflow", POOL_OVERFLOW)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
         if database and database != ":memory:" and not database.startswith("file:"):

@@ -17,8 +17,9 @@ from sqlalchemy.orm import selectinload
 from models import Digest, Item, ItemState, Source, Story
 
 from .auth import Capability, Viewer, api_need
-from .editorial import item_time, latest_labels
+from .editorial import WITHOUT_TEXTS, item_time, latest_labels
 from .render import valid_week
+from .reviews import WITHOUT_CONTEXT
 from .searching import BadParameter, request_from
 from .state import web_state
 
@@ -184,7 +185,7 @@ def _item_view(item: Item, label: Any) -> dict[str, Any]:
 
 
 ITEM_LOADS = (selectinload(Item.source), selectinload(Item.theme_scores), selectinload(Item.places),
-              selectinload(Item.entities))
+              selectinload(Item.entities), *WITHOUT_TEXTS)
 
 
 @router.get("/items", response_model=ItemList, summary="Items, newest first; poll with `since`")
@@ -266,7 +267,7 @@ def api_reviews(request: Request, viewer: Viewer = READ, paged: tuple[int, int] 
                 group: str | None = None) -> dict[str, Any]:
     page, size = paged
     base = web_state(request).settings.digests.base_url.rstrip("/")
-    query = select(Digest).where(Digest.status == "published")
+    query = select(Digest).where(Digest.status == "published").options(WITHOUT_CONTEXT)
     if group:
         query = query.where(Digest.group == group)
     with web_state(request).app.db.reader() as session:

@@ -7,7 +7,8 @@ threadpool, so a slow query never blocks the event loop for other clients.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from contextlib import asynccontextmanager
+from typing import Any, AsyncIterator
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -77,8 +78,21 @@ def create_app(app: Veille) -> FastAPI:
     settings = app.settings
     key = security.load_secret_key(settings.web.secret_key, app.data_dir)
     templates = Jinja2Templates(directory=str(HERE / "templates"))
+    templates.env.auto_reload = False  # templates ship with the code: no stat() of each file per page
     install_filters(templates.env, settings.timezone)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        import anyio.to_thread
+
+        # Handlers are plain functions run in anyio's threadpool (40 threads by default). On two
+        # cores more threads only queue on the GIL, and past the database pool's size (models.db)
+        # each extra one opened and closed a connection per request.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.web.threads
+        yield
+
     web = FastAPI(
+        lifespan=lifespan,
         title="veille API",
         version="1",
         description=("JSON API of veille, the media watch of the Citizens' Assembly of Paris: search the "

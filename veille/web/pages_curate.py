@@ -15,6 +15,7 @@ from .auth import Capability, Viewer, csrf_protect, need
 from .editorial import (Actor, EditorialError, digest_for, inbox, latest_labels, log_action, move, set_label,
                         set_note, toggle)
 from .render import current_week, page, redirect, valid_week, week_bounds
+from .reviews import WITHOUT_CONTEXT, digest_row
 from .state import web_state
 
 log = logging.getLogger(__name__)
@@ -45,7 +46,7 @@ def curate_home(request: Request, viewer: Viewer = CURATE) -> Response:
     zone = web_state(request).settings.timezone
     weeks = [current_week(zone, -offset) for offset in range(0, 6)]
     with web_state(request).app.db.reader() as session:
-        rows = session.scalars(select(Digest).where(Digest.week.in_(weeks))).all()
+        rows = session.scalars(select(Digest).where(Digest.week.in_(weeks)).options(WITHOUT_CONTEXT)).all()
     status = {(d.group, d.week): d for d in rows}
     return page(request, "curate_home.html", weeks=weeks, by_week=status)
 
@@ -72,7 +73,7 @@ def curate_week(request: Request, group: str, week: str, viewer: Viewer = CURATE
     zone = web_state(request).settings.timezone
     start, end = week_bounds(week, zone)
     with web_state(request).app.db.reader() as session:
-        digest = session.scalar(select(Digest).where(Digest.group == group, Digest.week == week))
+        digest = digest_row(session, group, week)
         stories = inbox(session, group, start, end, digest)
     return page(request, "curate_week.html", group=group, week=week, digest=digest, stories=stories,
                 story_choices=[s for s in stories if s.story is not None])

@@ -14,7 +14,7 @@ from models import Digest
 
 from .auth import Capability, LoginRequired, Viewer, viewer_of
 from .render import page, valid_week
-from .reviews import RenderCache, assemble, digest_row, latest_published, render
+from .reviews import WITHOUT_CONTEXT, RenderCache, assemble, digest_row, latest_published, render
 from .state import web_state
 
 router = APIRouter(include_in_schema=False)
@@ -81,7 +81,8 @@ def home(request: Request) -> Response:
 @router.get("/reviews", response_class=HTMLResponse)
 def archive(request: Request, group: str = "") -> Response:
     reader(request)
-    query = select(Digest).where(Digest.status == "published").order_by(Digest.week.desc(), Digest.group)
+    query = (select(Digest).where(Digest.status == "published").order_by(Digest.week.desc(), Digest.group)
+             .options(WITHOUT_CONTEXT))
     if group:
         _check_group(request, group)
         query = query.where(Digest.group == group)

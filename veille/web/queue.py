@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, selectinload
 from models import Item
 from pipelines.themes import review_queue
 
-from .editorial import Candidate, latest_labels
+from .editorial import WITHOUT_TEXTS, Candidate, latest_labels
 
 
 class QueueCache:
@@ -49,7 +49,8 @@ def queue_candidates(session: Session, cache: QueueCache, *, limit: int, window_
     if not ids:
         return []
     items = {i.id: i for i in session.scalars(select(Item).where(Item.id.in_(ids))
-                                              .options(selectinload(Item.theme_scores), selectinload(Item.source)))}
+                                              .options(selectinload(Item.theme_scores), selectinload(Item.source),
+                                                       *WITHOUT_TEXTS))}
     labels = latest_labels(session, set(items))
     return [Candidate(item=items[i], scores={s.theme: s for s in items[i].theme_scores}, label=labels.get(i))
             for i in ids if i in items]

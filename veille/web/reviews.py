@@ -11,7 +11,7 @@ from collections import OrderedDict
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 import digests as digests_api
 from models import Digest
@@ -55,8 +55,13 @@ def render(review: Any, fmt: str, **kwargs: Any) -> Any:
     return digests_api.render_review(review, fmt, **kwargs)
 
 
+# A published review's frozen context is a large JSON document: pages that list or look up
+# reviews never read it (its decoding was 7 % of the server's CPU under load), so it stays out.
+WITHOUT_CONTEXT = defer(Digest.context, raiseload=True)
+
+
 def digest_row(session: Session, group: str, week: str) -> Digest | None:
-    return session.scalar(select(Digest).where(Digest.group == group, Digest.week == week))
+    return session.scalar(select(Digest).where(Digest.group == group, Digest.week == week).options(WITHOUT_CONTEXT))
 
 
 def latest_published(session: Session) -> dict[str, Digest]:
@@ -64,5 +69,5 @@ def latest_published(session: Session) -> dict[str, Digest]:
     latest = (select(Digest.group, func.max(Digest.week).label("week"))
               .where(Digest.status == "published").group_by(Digest.group).subquery())
     rows = session.scalars(select(Digest).join(latest, (Digest.group == latest.c.group)
-                                               & (Digest.week == latest.c.week))).all()
+                                               & (Digest.week == latest.c.week)).options(WITHOUT_CONTEXT)).all()
     return {row.group: row for row in rows}
