@@ -12,7 +12,8 @@ from .extract import ExtractOptions, ExtractStage, extract_page
 from .gazetteer import load_gazetteer
 from .runner import RunReport, Runner, RunnerOptions
 from .stages import DocumentStage, Drop, SessionStage, Stage
-from .stories import ClusterStage, StoryOptions, cluster_stream
+from .cluster import ClusterStage
+from .stories import StoryOptions, cluster_stream
 
 __all__ = [
     "ClusterStage", "DedupeOptions", "DedupeStage", "Document", "DocumentStage", "Drop", "EnrichOptions",

@@ -208,7 +208,10 @@ class Runner:
         return max((RANK[STAGE_STATES[s.name]] for s in self.stages if s.name in STAGE_STATES), default=0)
 
     def _waiting_query(self, size: int):
-        waiting = [state for state, rank in RANK.items() if rank < self._last_rank() or state == "fetched"]
+        # The last stage's own state too: a process killed after that stage's transaction and
+        # before the batch's final store left its items there (claimed, not done, not indexed).
+        waiting = [state for state, rank in RANK.items()
+                   if (rank <= self._last_rank() and state != ItemState.done.value) or state == "fetched"]
         now = utcnow()
         return (select(Item).where(Item.state.in_(waiting),
                                    or_(Item.claimed_until.is_(None), Item.claimed_until < now))

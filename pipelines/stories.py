@@ -8,6 +8,7 @@ ever merge (cosine similarity above 1 - threshold, from a sparse product): with 
 linkage two groups with no such pair between them never merge, so the result is the same.
 
 A new story continues last week's when their centroids' cosine reaches ``continuity``.
+The stage that does this on the archive, batch after batch, is `pipelines.cluster`.
 """
 
 from __future__ import annotations
@@ -15,19 +16,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
-from sqlalchemy import or_, select
 
-from .stages import Drop, SessionStage
-
-if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
-
-    from models import Item, Story
-
-__all__ = ["ClusterStage", "StoryOptions", "StoryRecord", "cluster", "cluster_stream", "continuity", "vectorise"]
+__all__ = ["StoryOptions", "StoryRecord", "assign", "cluster", "cluster_stream", "continuity", "continuity_many",
+           "lead_of", "term_counts", "vectorise"]
 
 # Components larger than this are split by plain threshold linking instead of agglomerative
 # clustering (quadratic memory); never reached on the demo corpus or the 100k bench.
@@ -55,12 +49,33 @@ class StoryRecord:
 @lru_cache(maxsize=1)
 def _french_stop_words() -> tuple[str, ...]:
     """spaCy's French stop words, split and folded as the vectoriser's tokens are."""
-    from spacy.lang.fr.stop_words import STOP_WORDS
-
     from .gazetteer import fold
 
-    words = {part for word in STOP_WORDS for part in fold(word).split()}
+    words = {part for word in _spacy_french_stop_words() for part in fold(word).split()}
     return tuple(sorted(words | {"paris", "parisien", "parisiens", "ville"}))
+
+
+def _spacy_french_stop_words() -> set[str]:
+    """``spacy.lang.fr.stop_words.STOP_WORDS``, read without importing ``spacy.lang.fr``.
+
+    Importing the package compiles its tokenizer exceptions: 3.2 s of the main process's time
+    in every `veille process` run, for a list of words (profile of bench/bench_growth.py).
+    """
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.find_spec("spacy")
+    if spec is None or not spec.submodule_search_locations:
+        from spacy.lang.fr.stop_words import STOP_WORDS
+
+        return set(STOP_WORDS)
+    path = Path(next(iter(spec.submodule_search_locations))) / "lang" / "fr" / "stop_words.py"
+    module_spec = importlib.util.spec_from_file_location("_veille_spacy_fr_stop_words", path)
+    assert module_spec is not None and module_spec.loader is not None
+    module = importlib.util.module_from_spec(module_spec)
+    module_spec.loader.exec_module(module)
+    return set(module.STOP_WORDS)
+
 
 
 def document_text(record: StoryRecord) -> str:
@@ -102,12 +117,21 @@ def _background():
     return _hasher().transform(texts)
 
 
-def vectorise(records: Sequence[StoryRecord]):
+def term_counts(texts: Sequence[str]):
+    """Hashed term counts of texts (CSR, float32), as `vectorise` weighs them."""
+    return _hasher().transform(texts)
+
+
+# Hashed term counts of records, one CSR row each: `term_counts` of their texts, or a cache of them.
+Counter = Callable[[Sequence[StoryRecord]], Any]
+
+
+def vectorise(records: Sequence[StoryRecord], counter: Counter | None = None):
     """L2-normalised TF-IDF rows of the records (IDF over the records plus the background)."""
     from scipy.sparse import vstack
     from sklearn.feature_extraction.text import TfidfTransformer
 
-    counts = _hasher().transform([document_text(r) for r in records])
+    counts = counter(records) if counter is not None else term_counts([document_text(r) for r in records])
     transformer = TfidfTransformer(sublinear_tf=True).fit(vstack([_background(), counts]))
     return transformer, transformer.transform(counts).astype(np.float32)
 
@@ -174,11 +198,11 @@ def cluster_stream(records: Iterable[StoryRecord], options: StoryOptions = Story
 
 
 def assign(window: Sequence[StoryRecord], new_ids: set[int], stories: dict[int, int],
-           options: StoryOptions, next_story: int) -> int:
+           options: StoryOptions, next_story: int, counter: Counter | None = None) -> int:
     """Cluster ``window`` and give its new records a story (in ``stories``); the next free id."""
     if not window:
         return next_story
-    _vec, matrix = vectorise(window)
+    _vec, matrix = vectorise(window, counter)
     # Only the new records and the old ones they could join matter: the old records' own
     # grouping is settled. This keeps each step O(new × window) instead of O(window²).
     new_rows = [i for i, r in enumerate(window) if r.id in new_ids]
@@ -214,7 +238,7 @@ def continuity(new: Sequence[StoryRecord], previous: dict[int, Sequence[StoryRec
 
 
 def continuity_many(groups: dict[int, Sequence[StoryRecord]], previous: dict[int, Sequence[StoryRecord]],
-                    threshold: float) -> dict[int, int]:
+                    threshold: float, counter: Counter | None = None) -> dict[int, int]:
     """For each new group, the previous story it continues (centroid cosine ≥ threshold); one vectorisation."""
     groups = {key: records for key, records in groups.items() if records}
     if not groups or not previous:
@@ -222,7 +246,7 @@ def continuity_many(groups: dict[int, Sequence[StoryRecord]], previous: dict[int
     keys = list(groups) + list(previous)
     sizes = [len(groups[k]) for k in groups] + [len(previous[k]) for k in previous]
     everything = [r for k in groups for r in groups[k]] + [r for k in previous for r in previous[k]]
-    _vec, matrix = vectorise(everything)
+    _vec, matrix = vectorise(everything, counter)
     centroids = []
     offset = 0
     for size in sizes:
@@ -241,134 +265,16 @@ def continuity_many(groups: dict[int, Sequence[StoryRecord]], previous: dict[int
     return found
 
 
-TEMPORARY = 10**15  # story numbers above this are new stories not yet stored
-ENTITIES_PER_ITEM = 12
-
-
-class ClusterStage(SessionStage):
-    """Gives the batch's items a story, with the window of the archive before and around them."""
-
-    name = "cluster"
-
-    def __init__(self, options: StoryOptions = StoryOptions()) -> None:
-        self.options = options
-
-    def process(self, session: "Session", items: Sequence["Item"]) -> Mapping[int, Drop]:
-        from models import Item, Story
-
-        dated = [item for item in items if item.published_at is not None]
-        if not dated:
-            return {}
-        window = timedelta(days=self.options.window_days)
-        low = min(item.published_at for item in dated) - window
-        high = max(item.published_at for item in dated) + window
-        new_ids = {item.id for item in dated}
-        rows = list(session.scalars(
-            select(Item).where(Item.published_at >= low, Item.published_at <= high,
-                               or_(Item.id.in_(new_ids), Item.state.in_(["clustered", "done"])))))
-        records = _records(session, rows)
-        stories = {r.id: r.story for r in records if r.story is not None}
-        assign(records, new_ids, stories, self.options, TEMPORARY)
-        created: dict[int, Story] = {}
-        by_id = {row.id: row for row in rows}
-        touched: set[int] = set()
-        for item_id, story_id in stories.items():
-            item = by_id[item_id]
-            if story_id >= TEMPORARY:
-                if story_id not in created:
-                    created[story_id] = Story(origin="cluster")
-                    session.add(created[story_id])
-                    session.flush()
-                story_id = created[story_id].id
-            if item.story_id != story_id:
-                item.story_id = story_id
-            touched.add(story_id)
-        session.flush()
-        if created:
-            members = {story.id: [r for r in records if by_id[r.id].story_id == story.id]
-                       for story in created.values()}
-            self._continuity(session, list(created.values()), members, low)
-        for story_id in touched:
-            refresh_story(session, story_id)
-        return {}
-
-    def _continuity(self, session: "Session", new: list["Story"], members: dict[int, list[StoryRecord]],
-                    window_start: datetime) -> None:
-        """Link each new story to the story of the previous window it continues, if any (one pass)."""
-        from models import Item, Story
-
-        earlier = list(session.scalars(select(Story.id).where(
-            Story.last_published_at >= window_start - timedelta(days=self.options.window_days),
-            Story.last_published_at < window_start)))
-        if not earlier:
-            return
-        rows = list(session.scalars(select(Item).where(Item.story_id.in_(earlier))
-                                    .order_by(Item.story_id, Item.published_at)))
-        previous: dict[int, list[StoryRecord]] = {}
-        for record, row in zip(_records(session, rows), rows):
-            if len(previous.setdefault(row.story_id, [])) < 20:
-                previous[row.story_id].append(record)
-        links = continuity_many({story.id: members.get(story.id, []) for story in new}, previous,
-                                self.options.continuity)
-        for story in new:
-            if story.id in links:
-                story.parent_id = links[story.id]
-
-
-def _records(session: "Session", rows: Sequence["Item"]) -> list[StoryRecord]:
-    from models import Entity
-
-    ids = [row.id for row in rows]
-    names: dict[int, list[str]] = {}
-    for start in range(0, len(ids), 500):
-        for item_id, norm in session.execute(
-                select(Entity.item_id, Entity.norm).where(Entity.item_id.in_(ids[start:start + 500]),
-                                                          Entity.label.in_(["PER", "ORG", "LOC"]))
-                .order_by(Entity.item_id, Entity.count.desc())):
-            found = names.setdefault(item_id, [])
-            if len(found) < ENTITIES_PER_ITEM:
-                found.append(norm)
-    records = []
-    for row in rows:
-        lead = lead_of(row.summary, row.description, row.text, row.title)
-        records.append(StoryRecord(row.id, row.published_at, row.title or "", lead, names.get(row.id, ()),
-                                   row.story_id))
-    return records
+LEAD_MIN = 40  # a summary or description shorter than this is no lead
 
 
 def lead_of(summary: str | None, description: str | None, text: str | None, title: str | None) -> str:
     """The item's lead: the feed summary, else the page description, else the first real paragraph."""
     for candidate in (summary, description):
-        if candidate and len(candidate.strip()) >= 40:
+        if candidate and len(candidate.strip()) >= LEAD_MIN:
             return candidate.strip()[:600]
     for paragraph in (text or "").split("\n"):
         paragraph = paragraph.strip()
         if len(paragraph) >= 80 and paragraph != (title or "").strip():
             return paragraph[:600]
     return (text or summary or "").strip()[:600]
-
-
-def refresh_story(session: "Session", story_id: int) -> None:
-    """Counts, dates, title and keywords of a story from its items."""
-    from models import Entity, Item, Story
-
-    story = session.get(Story, story_id)
-    if story is None:
-        return
-    members = list(session.scalars(select(Item).where(Item.story_id == story_id).order_by(Item.published_at,
-                                                                                           Item.id)))
-    if not members:
-        return
-    story.item_count = len(members)
-    story.outlet_count = len({m.source_id for m in members})
-    dates = [m.published_at for m in members if m.published_at is not None]
-    story.first_published_at = min(dates) if dates else None
-    story.last_published_at = max(dates) if dates else None
-    if not story.title_locked:
-        originals = [m for m in members if m.duplicate_of_id is None] or members
-        story.title = originals[0].title
-    counts: dict[str, int] = {}
-    for norm, count in session.execute(select(Entity.text, Entity.count).where(
-            Entity.item_id.in_([m.id for m in members]), Entity.label.in_(["PER", "ORG", "LOC"]))):
-        counts[norm] = counts.get(norm, 0) + count
-    story.keywords = [name for name, _ in sorted(counts.items(), key=lambda p: (-p[1], p[0]))[:8]]

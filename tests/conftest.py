@@ -26,7 +26,9 @@ from veille.settings import Settings, settings_from_dict
 
 POSTGRES_URL = os.environ.get("VEILLE_TEST_POSTGRES_URL",
                               "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-SHARED = Path(__file__).resolve().parents[2] / "shared"
+# ../shared next to the checkout, or next to the folder of worktrees (/work/wt/<name>).
+SHARED = next((p / "shared" for p in Path(__file__).resolve().parents if (p / "shared").is_dir()),
+              Path(__file__).resolve().parents[2] / "shared")
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
 

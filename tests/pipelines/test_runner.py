@@ -125,6 +125,17 @@ def test_an_item_resumes_after_its_last_completed_stage(database, demo_articles)
     assert states(database) == {"done": 3}
 
 
+def test_an_item_left_in_the_last_stages_state_by_a_kill_is_finished_by_the_next_run(database, demo_articles) -> None:
+    add_items(database, demo_articles[:3])
+    Runner(database, [ExtractStage(), DedupeStage()], RunnerOptions()).run()
+    with database.transaction() as session:
+        for item in session.scalars(select(Item)):
+            item.state = "deduped"  # committed by dedupe's transaction; the final store never ran
+    report = Runner(database, [ExtractStage(), DedupeStage()], RunnerOptions()).run()
+    assert report.items == 3 and "dedupe" not in report.counters
+    assert states(database) == {"done": 3}
+
+
 def test_claims_of_a_dead_process_on_this_host_are_released(database, demo_articles) -> None:
     add_items(database, demo_articles[:2])
     runner = Runner(database, [ExtractStage()], RunnerOptions(worker_id="thishost:1"))
