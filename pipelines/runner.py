@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Sequence
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from models import Database, Entity, Item, ItemPage, ItemPlace, ItemState, Run, utcnow
@@ -215,7 +215,10 @@ class Runner:
         now = utcnow()
         return (select(Item).where(Item.state.in_(waiting),
                                    or_(Item.claimed_until.is_(None), Item.claimed_until < now))
-                .order_by(Item.id).limit(size))
+                # Publication order, not arrival order: the stories a batch forms then do not
+                # depend on which feed answered first during the crawl.
+                .order_by(func.coalesce(Item.published_at, Item.first_seen_at), Item.canonical_url)
+                .limit(size))
 
     def _claim(self, size: int) -> list[Document]:
         until = utcnow() + timedelta(seconds=self.options.claim_seconds)

@@ -68,9 +68,9 @@ def test_the_demo_corpus_crawled_and_processed_gives_its_stories_and_wire_copies
     stories = pairwise({k: m["story"] for k, m in demo_manifest.items()},
                        {aid: item.story_id for aid, item in by_article.items()}, demo_manifest)
     print(f"stories through the whole pipeline: {stories}")
-    # Crawl order (concurrent fetches) changes batch membership: four runs gave F1 0.843-0.877
-    # (P 0.843-0.864, R 0.843-0.904); the floor leaves room for that spread.
-    assert stories.precision >= 0.82 and stories.recall >= 0.82 and stories.f1 >= 0.82
+    # Items are processed in publication order, so the result no longer depends on which feed
+    # answered first: P 0.854, R 0.843, F1 0.849 in every run (2026-11-27).
+    assert stories.precision >= 0.84 and stories.recall >= 0.84 and stories.f1 >= 0.84
     root = {i.id: i.duplicate_of_id or i.id for i in items}
     copies = [(by_article[k], by_article[m["wire_of"]]) for k, m in demo_manifest.items() if m["wire_of"]]
     assert all(root[c.id] == root[o.id] for c, o in copies)
