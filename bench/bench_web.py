@@ -36,6 +36,7 @@ from sqlalchemy import func, select  # noqa: E402
 
 from models import Database, Item, Story, User  # noqa: E402
 
+import loadgen  # noqa: E402
 from synth import DEFAULT_PG, Generator, create_database, index, load  # noqa: E402
 
 PASSWORD = "bench-password-1"
@@ -94,21 +95,22 @@ def pages(week: str, story: int) -> dict[str, list[tuple[str, str]]]:
 
 async def client(base: str, role: str, paths: list[tuple[str, str]], until: float,
                  timings: dict[str, list[float]], errors: dict[str, int], offset: int) -> None:
-    async with httpx.AsyncClient(base_url=base, timeout=30) as http:
-        form = await http.get("/login")
-        token = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)  # type: ignore[union-attr]
-        answer = await http.post("/login", data={"name": f"bench-{role}", "password": PASSWORD, "next": "/",
-                                                 "csrf_token": token})
-        assert answer.status_code == 303, answer.text
+    """One logged-in user opening ``paths`` in turn, each as soon as the last one answered."""
+    async with loadgen.Client(base) as http:
+        _, form = await http.get("/login")
+        token = re.search(rb'name="csrf_token" value="([^"]+)"', form).group(1).decode()  # type: ignore[union-attr]
+        status, body = await http.post_form("/login", {"name": f"bench-{role}", "password": PASSWORD, "next": "/",
+                                                        "csrf_token": token})
+        assert status == 303, body[:500]
         i = offset
         while time.monotonic() < until:
             kind, path = paths[i % len(paths)]
             i += 1
             started = time.perf_counter()
             try:
-                response = await http.get(path)
-                ok = response.status_code == 200
-            except httpx.HTTPError:
+                status, _ = await http.get(path)
+                ok = status == 200
+            except loadgen.HttpError:
                 ok = False
             timings[kind].append((time.perf_counter() - started) * 1000)
             if not ok:

@@ -12,12 +12,11 @@ from typing import Any
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
 
-from models import Digest, Item, ItemState, Source, Story
+from models import Digest, Entity, Item, ItemPlace, ItemState, Source, Story, ThemeScore
 
 from .auth import Capability, Viewer, api_need
-from .editorial import WITHOUT_TEXTS, item_time, latest_labels
+from .editorial import item_time, latest_labels
 from .render import valid_week
 from .reviews import WITHOUT_CONTEXT
 from .searching import BadParameter, request_from
@@ -167,25 +166,52 @@ def api_search(request: Request, viewer: Viewer = SEARCH,
                        for name, values in (result.facets or {}).items()}}
 
 
-def _item_view(item: Item, label: Any) -> dict[str, Any]:
-    model_themes = sorted(s.theme for s in item.theme_scores if s.assigned)
-    return {
-        "id": item.id, "title": item.title, "url": item.canonical_url, "source": item.source.name,
-        "outlet_type": item.source.outlet_type, "published_at": item.published_at,
-        "first_seen_at": item.first_seen_at, "author": item.author, "summary": item.summary or item.description,
-        "language": item.language, "state": item.state, "story_id": item.story_id,
-        "duplicate_of_id": item.duplicate_of_id,
-        "themes": list(label.themes) if label is not None else model_themes,
-        "theme_scores": [{"theme": s.theme, "score": s.score, "assigned": s.assigned,
-                          "model_version": s.model_version, "reasons": s.reasons} for s in item.theme_scores],
-        "labelled_by": label.author if label is not None else None,
-        "arrondissements": sorted(p.arrondissement for p in item.places),
-        "entities": [{"label": e.label, "text": e.text, "count": e.count} for e in item.entities],
-    }
-
-
-ITEM_LOADS = (selectinload(Item.source), selectinload(Item.theme_scores), selectinload(Item.places),
-              selectinload(Item.entities), *WITHOUT_TEXTS)
+def _item_views(session: Any, ids: list[int]) -> list[dict[str, Any]]:
+    """The API's view of these items, in this order, from five column queries whatever their
+    number (ORM objects for 50 items with their scores, places and entities cost 13 ms of CPU)."""
+    if not ids:
+        return []
+    rows = {row.id: row for row in session.execute(
+        select(Item.id, Item.title, Item.canonical_url, Item.published_at, Item.first_seen_at, Item.author,
+               Item.summary, Item.description, Item.language, Item.state, Item.story_id, Item.duplicate_of_id,
+               Source.name.label("source"), Source.outlet_type)
+        .join(Source, Source.id == Item.source_id).where(Item.id.in_(ids)))}
+    scores: dict[int, list[dict[str, Any]]] = {}
+    for row in session.execute(select(ThemeScore.item_id, ThemeScore.theme, ThemeScore.score, ThemeScore.assigned,
+                                      ThemeScore.model_version, ThemeScore.reasons)
+                               .where(ThemeScore.item_id.in_(ids)).order_by(ThemeScore.item_id, ThemeScore.theme)):
+        scores.setdefault(row.item_id, []).append({"theme": row.theme, "score": row.score, "assigned": row.assigned,
+                                                   "model_version": row.model_version, "reasons": row.reasons})
+    places: dict[int, list[int]] = {}
+    for item_id, arrondissement in session.execute(select(ItemPlace.item_id, ItemPlace.arrondissement)
+                                                   .where(ItemPlace.item_id.in_(ids))):
+        places.setdefault(item_id, []).append(arrondissement)
+    entities: dict[int, list[dict[str, Any]]] = {}
+    for row in session.execute(select(Entity.item_id, Entity.label, Entity.text, Entity.count)
+                               .where(Entity.item_id.in_(ids)).order_by(Entity.id)):
+        entities.setdefault(row.item_id, []).append({"label": row.label, "text": row.text, "count": row.count})
+    labels = latest_labels(session, ids)
+    views = []
+    for item_id in ids:
+        item = rows.get(item_id)
+        if item is None:
+            continue
+        label = labels.get(item_id)
+        item_scores = scores.get(item_id, [])
+        views.append({
+            "id": item.id, "title": item.title, "url": item.canonical_url, "source": item.source,
+            "outlet_type": item.outlet_type, "published_at": item.published_at,
+            "first_seen_at": item.first_seen_at, "author": item.author, "summary": item.summary or item.description,
+            "language": item.language, "state": item.state, "story_id": item.story_id,
+            "duplicate_of_id": item.duplicate_of_id,
+            "themes": (list(label.themes) if label is not None
+                       else sorted(s["theme"] for s in item_scores if s["assigned"])),
+            "theme_scores": item_scores,
+            "labelled_by": label.author if label is not None else None,
+            "arrondissements": sorted(places.get(item_id, [])),
+            "entities": entities.get(item_id, []),
+        })
+    return views
 
 
 @router.get("/items", response_model=ItemList, summary="Items, newest first; poll with `since`")
@@ -193,7 +219,7 @@ def api_items(request: Request, viewer: Viewer = SEARCH, paged: tuple[int, int] 
               since: datetime | None = Query(None, description="Only items first seen after this time (ISO 8601)."),
               story: int | None = Query(None, description="Only the items of this story.")) -> dict[str, Any]:
     page, size = paged
-    query = select(Item).where(Item.state != ItemState.dropped.value)
+    query = select(Item.id).where(Item.state != ItemState.dropped.value)
     if since is not None:
         if since.tzinfo is None:
             raise HTTPException(400, "`since` needs a time zone, e.g. 2026-11-20T08:00:00Z")
@@ -203,20 +229,17 @@ def api_items(request: Request, viewer: Viewer = SEARCH, paged: tuple[int, int] 
     with web_state(request).app.db.reader() as session:
         total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
         # Ids grow with ingestion, so id order is "newest first seen" without sorting the archive.
-        items = session.scalars(query.order_by(Item.id.desc())
-                                .offset((page - 1) * size).limit(size).options(*ITEM_LOADS)).all()
-        labels = latest_labels(session, {i.id for i in items})
-        return {"page": page, "page_size": size, "total": total,
-                "items": [_item_view(i, labels.get(i.id)) for i in items]}
+        ids = list(session.scalars(query.order_by(Item.id.desc()).offset((page - 1) * size).limit(size)))
+        return {"page": page, "page_size": size, "total": total, "items": _item_views(session, ids)}
 
 
 @router.get("/items/{item_id}", response_model=ItemView, summary="One item")
 def api_item(request: Request, item_id: int, viewer: Viewer = SEARCH) -> dict[str, Any]:
     with web_state(request).app.db.reader() as session:
-        item = session.scalar(select(Item).where(Item.id == item_id).options(*ITEM_LOADS))
-        if item is None:
-            raise HTTPException(404, "no such item")
-        return _item_view(item, latest_labels(session, {item_id}).get(item_id))
+        views = _item_views(session, [item_id])
+    if not views:
+        raise HTTPException(404, "no such item")
+    return views[0]
 
 
 def _story_view(story: Story, item_ids: list[int]) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ..core import Veille
 from . import security
 from .auth import LoginRequired
+from .ratelimit import RateLimiter
 from .render import install_filters, page
 from .state import HERE, WebState
 
@@ -90,6 +91,7 @@ def create_app(app: Veille) -> FastAPI:
         # each extra one opened and closed a connection per request.
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.web.threads
         yield
+        web.state.web.rate_limiter.close()  # the API counts of the last second
 
     web = FastAPI(
         lifespan=lifespan,
@@ -102,7 +104,8 @@ def create_app(app: Veille) -> FastAPI:
         docs_url="/api/docs", redoc_url=None, openapi_url="/api/openapi.json")
     web.state.web = WebState(app=app, templates=templates,
                              session_signer=security.CookieSigner(key, "session"),
-                             csrf_signer=security.CookieSigner(key, "csrf"))
+                             csrf_signer=security.CookieSigner(key, "csrf"),
+                             rate_limiter=RateLimiter(app.db))
     web.add_middleware(SecurityHeaders, hsts=settings.web.secure_cookies)
     web.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 

@@ -191,12 +191,9 @@ def api_viewer(request: Request) -> Viewer:
                                 "`Authorization: Bearer <token>`", headers={"WWW-Authenticate": "Bearer"})
     limit = state.settings.web.api_rate_limit
     key = f"api:token:{viewer.token_id}" if viewer.token_id else f"api:user:{viewer.id}"
-    with state.app.db.transaction() as session:
-        count = security.hit(session, key, 60)
-        if count == 1:  # a new window: drop the counters of past days
-            security.prune(session)
-        if viewer.token_id:
-            session.execute(update(ApiToken).where(ApiToken.id == viewer.token_id).values(last_used_at=utcnow()))
+    # Counted in memory and written about once a second (veille/web/ratelimit.py): no write
+    # transaction per API request.
+    count = state.rate_limiter.hit(key, viewer.token_id)
     request.state.rate = (limit, max(0, limit - count))
     if count > limit:
         raise ApiError(429, f"rate limit of {limit} requests per minute reached; retry in a minute",

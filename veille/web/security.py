@@ -103,16 +103,21 @@ def window_start(now: float, seconds: int) -> int:
 def hit(session: Session, key: str, seconds: int, now: float | None = None) -> int:
     """Count one event for ``key`` in the current window; the count so far, this one included."""
     start = window_start(time.time() if now is None else now, seconds)
+    add(session, key, start, 1)
+    return session.scalar(select(RateCounter.count).where(RateCounter.key == key,
+                                                          RateCounter.window == start)) or 0
+
+
+def add(session: Session, key: str, start: int, count: int) -> None:
+    """Add ``count`` events to ``key``'s window that starts at ``start``."""
     bump = (update(RateCounter).where(RateCounter.key == key, RateCounter.window == start)
-            .values(count=RateCounter.count + 1))
+            .values(count=RateCounter.count + count))
     if session.execute(bump).rowcount == 0:
         try:
             with session.begin_nested():
-                session.add(RateCounter(key=key, window=start, count=1))
+                session.add(RateCounter(key=key, window=start, count=count))
         except IntegrityError:  # another process inserted it first
             session.execute(bump)
-    return session.scalar(select(RateCounter.count).where(RateCounter.key == key,
-                                                          RateCounter.window == start)) or 0
 
 
 def current(session: Session, key: str, seconds: int, now: float | None = None) -> int:

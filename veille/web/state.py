@@ -11,6 +11,7 @@ from fastapi.templating import Jinja2Templates
 from ..core import Veille
 from ..settings import Settings
 from .queue import QueueCache
+from .ratelimit import RateLimiter
 from .security import CookieSigner
 
 SESSION_COOKIE = "veille_session"
@@ -24,6 +25,7 @@ class WebState:
     templates: Jinja2Templates
     session_signer: CookieSigner
     csrf_signer: CookieSigner
+    rate_limiter: RateLimiter
     queue_cache: QueueCache = field(default_factory=QueueCache)
 
     @property
