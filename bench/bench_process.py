@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
+import os
 import resource
 import sys
 import tempfile
@@ -95,7 +96,8 @@ def run_bare(htmls: list[bytes], workers: int) -> float:
     return time.perf_counter() - started
 
 
-def run_ours(data: list[tuple[str, bytes, datetime]], workers: int) -> tuple[float, dict]:
+def run_ours(data: list[tuple[str, bytes, datetime]], workers: int) -> tuple[float, float, dict]:
+    """Wall and CPU seconds of the runner alone (not of storing the fetched pages first), and its report."""
     from models import Database, Item, ItemPage, Source
     from models.migrate import upgrade
     from pipelines import (ClusterStage, DedupeStage, EnrichStage, ExtractStage, Runner, RunnerOptions)
@@ -114,11 +116,13 @@ def run_ours(data: list[tuple[str, bytes, datetime]], workers: int) -> tuple[flo
             session.flush()
             session.add(ItemPage(item_id=item.id, status=200, content_type="text/html", body=zlib.compress(html)))
     stages = [ExtractStage(), DedupeStage(), EnrichStage(), ClusterStage()]
+    cpu = cpu_seconds()
     started = time.perf_counter()
     report = Runner(db, stages, RunnerOptions(batch_size=64, workers=workers)).run()
     seconds = time.perf_counter() - started
+    cpu = cpu_seconds() - cpu
     db.dispose()
-    return seconds, report.as_json()
+    return seconds, cpu, report.as_json()
 
 
 def main() -> None:
@@ -136,9 +140,7 @@ def main() -> None:
     bare = run_bare([html for _, html, _ in data], args.workers)
     bare_cpu = cpu_seconds() - cpu
     print(f"bare libraries: {bare:.1f} s wall, {bare_cpu:.1f} s CPU, {len(data) / bare:.1f} articles/s")
-    cpu = cpu_seconds()
-    ours, report = run_ours(data, args.workers)
-    ours_cpu = cpu_seconds() - cpu
+    ours, ours_cpu, report = run_ours(data, args.workers)
     own, children = peak_mb()
     print(f"veille process: {ours:.1f} s wall, {ours_cpu:.1f} s CPU, {len(data) / ours:.1f} articles/s "
           f"(states {report['states']}; seconds per stage in the main process "
@@ -146,7 +148,8 @@ def main() -> None:
     print(f"ratio ours / bare: wall {ours / bare:.2f}, CPU {ours_cpu / bare_cpu:.2f}; "
           f"cores in use (CPU / wall): ours {ours_cpu / ours:.2f}, bare {bare_cpu / bare:.2f}")
     print(f"peak memory: main process {own:.0f} MB, largest worker {children:.0f} MB")
-    print("(wall times on a shared machine vary with its load; the CPU ratio is the steadier figure)")
+    print(f"load average at the end: {' '.join(f'{x:.1f}' for x in os.getloadavg())} "
+          "(wall times on a shared machine vary with its load; the CPU ratio is the steadier figure)")
     sys.stdout.flush()
 
 

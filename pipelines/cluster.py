@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
     from models import Item, Story
 
-__all__ = ["ClusterStage", "RecordCache", "entity_names", "refresh_story"]
+__all__ = ["ClusterStage", "RecordCache", "entity_names", "refresh_stories", "refresh_story"]
 
 TEMPORARY = 10**15  # story numbers above this are new stories not yet stored
 WINDOW_STATES = ("clustered", "done")  # archive items that already have their grouping
@@ -183,8 +183,7 @@ class ClusterStage(SessionStage):
         if created:
             members = {story.id: [r for r in records if final.get(r.id) == story.id] for story in created.values()}
             self._continuity(session, list(created.values()), members, low)
-        for story_id in sorted(touched):
-            refresh_story(session, story_id)
+        refresh_stories(session, touched)
         return {}
 
     def _continuity(self, session: "Session", new: list["Story"], members: dict[int, list[StoryRecord]],
@@ -218,25 +217,41 @@ class ClusterStage(SessionStage):
 
 def refresh_story(session: "Session", story_id: int) -> None:
     """Counts, dates, title and keywords of a story from its items."""
+    refresh_stories(session, [story_id])
+
+
+def refresh_stories(session: "Session", story_ids: Iterable[int]) -> None:
+    """`refresh_story` for several stories, in three queries per 500 stories."""
     from models import Entity, Item, Story
 
-    story = session.get(Story, story_id)
-    if story is None:
-        return
-    members = session.execute(select(Item.id, Item.source_id, Item.published_at, Item.title, Item.duplicate_of_id)
-                              .where(Item.story_id == story_id).order_by(Item.published_at, Item.id)).all()
-    if not members:
-        return
-    story.item_count = len(members)
-    story.outlet_count = len({m.source_id for m in members})
-    dates = [m.published_at for m in members if m.published_at is not None]
-    story.first_published_at = min(dates) if dates else None
-    story.last_published_at = max(dates) if dates else None
-    if not story.title_locked:
-        originals = [m for m in members if m.duplicate_of_id is None] or members
-        story.title = originals[0].title
-    counts: dict[str, int] = {}
-    for norm, count in session.execute(select(Entity.text, Entity.count).where(
-            Entity.item_id.in_([m.id for m in members]), Entity.label.in_(["PER", "ORG", "LOC"]))):
-        counts[norm] = counts.get(norm, 0) + count
-    story.keywords = [name for name, _ in sorted(counts.items(), key=lambda p: (-p[1], p[0]))[:8]]
+    story_ids = sorted(set(story_ids))
+    for start in range(0, len(story_ids), CHUNK):
+        chunk = story_ids[start:start + CHUNK]
+        stories = {story.id: story for story in session.scalars(select(Story).where(Story.id.in_(chunk)))}
+        members: dict[int, list] = {}
+        for row in session.execute(select(Item.story_id, Item.id, Item.source_id, Item.published_at, Item.title,
+                                          Item.duplicate_of_id).where(Item.story_id.in_(list(stories)))
+                                   .order_by(Item.story_id, Item.published_at, Item.id)):
+            members.setdefault(row.story_id, []).append(row)
+        story_of = {m.id: story_id for story_id, rows in members.items() for m in rows}
+        counts: dict[int, dict[str, int]] = {}
+        ids = list(story_of)
+        for begin in range(0, len(ids), CHUNK):
+            for item_id, text, count in session.execute(select(Entity.item_id, Entity.text, Entity.count).where(
+                    Entity.item_id.in_(ids[begin:begin + CHUNK]), Entity.label.in_(["PER", "ORG", "LOC"]))):
+                found = counts.setdefault(story_of[item_id], {})
+                found[text] = found.get(text, 0) + count
+        for story_id, story in stories.items():
+            rows = members.get(story_id)
+            if not rows:
+                continue
+            story.item_count = len(rows)
+            story.outlet_count = len({m.source_id for m in rows})
+            dates = [m.published_at for m in rows if m.published_at is not None]
+            story.first_published_at = min(dates) if dates else None
+            story.last_published_at = max(dates) if dates else None
+            if not story.title_locked:
+                originals = [m for m in rows if m.duplicate_of_id is None] or rows
+                story.title = originals[0].title
+            names = counts.get(story_id, {})
+            story.keywords = [name for name, _ in sorted(names.items(), key=lambda p: (-p[1], p[0]))[:8]]

@@ -208,28 +208,50 @@ class DedupeStage(SessionStage):
     def process(self, session: "Session", items: Sequence["Item"]) -> Mapping[int, Drop]:
         if self.index is None:
             self.index = DuplicateIndex(self.options)
+        same_hash = self._same_hash(session, items)
+        batch = {item.id: item for item in items}
         for item in sorted(items, key=lambda i: (i.published_at or i.first_seen_at, i.id)):
             agency = wire_agency(item.text, item.author, self.options.agencies)
             item.is_wire = agency is not None
             if agency:
                 item.flags = sorted(set(item.flags or []) | {f"wire:{agency}"})
-            if self._exact(session, item):
+            if self._exact(session, item, same_hash.get(item.content_hash or "", []), batch):
                 continue
             self._near(session, item)
         session.flush()
         return {}
 
-    def _exact(self, session: "Session", item: "Item") -> bool:
-        if not item.content_hash:
-            return False
+    def _same_hash(self, session: "Session", items: Sequence["Item"]) -> dict[str, list[tuple]]:
+        """The archive's items (not dropped) sharing a content hash with the batch's: one query a batch."""
         from models import Item
 
-        other = session.scalars(select(Item).where(Item.content_hash == item.content_hash, Item.id != item.id,
-                                                   Item.state != "dropped")
-                                .order_by(Item.published_at, Item.id).limit(1)).first()
-        if other is None or (other.published_at, other.id) > (item.published_at, item.id):
+        hashes = sorted({item.content_hash for item in items if item.content_hash})
+        found: dict[str, list[tuple]] = {}
+        for start in range(0, len(hashes), 500):
+            for row in session.execute(select(Item.content_hash, Item.published_at, Item.id, Item.duplicate_of_id)
+                                       .where(Item.content_hash.in_(hashes[start:start + 500]),
+                                              Item.state != "dropped")):
+                found.setdefault(row.content_hash, []).append((row.published_at, row.id, row.duplicate_of_id))
+        return found
+
+    def _exact(self, session: "Session", item: "Item", same_hash: list[tuple], batch: Mapping[int, "Item"]) -> bool:
+        """Marks ``item`` as an exact copy of the earliest other item with its content hash, if earlier."""
+        if not item.content_hash:
             return False
-        item.duplicate_of_id = other.duplicate_of_id or other.id
+        others = [(published_at, other_id, duplicate_of) for published_at, other_id, duplicate_of in same_hash
+                  if other_id != item.id]
+        if not others:
+            return False
+        published_at, other_id, duplicate_of = min(others, key=lambda row: (row[0], row[1]))
+        if (published_at, other_id) > (item.published_at, item.id):
+            return False
+        if other_id in batch:  # marked a moment ago in this loop
+            duplicate_of = batch[other_id].duplicate_of_id
+        else:  # a near-copy of this batch may have re-pointed it since the batch's query
+            from models import Item
+
+            duplicate_of = session.scalar(select(Item.duplicate_of_id).where(Item.id == other_id))
+        item.duplicate_of_id = duplicate_of or other_id
         item.duplicate_kind = "exact"
         return True
 

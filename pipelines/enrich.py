@@ -47,6 +47,8 @@ def load_nlp(model: str = "fr_core_news_sm") -> Any:
 
 class EnrichStage(DocumentStage):
     name = "enrich"
+    ahead = True  # reads the title and text only, which dedupe (the session stage before it) never changes
+    writes = ("entities", "places", "lemmas")
 
     def __init__(self, options: EnrichOptions = EnrichOptions()) -> None:
         self.options = options

@@ -238,30 +238,69 @@ class Runner:
 
     # -- one batch --
 
-    def _leading_stage(self) -> DocumentStage | None:
-        """The document stage that comes first (before any session stage), if any."""
+    def _chain(self) -> list[DocumentStage]:
+        """The document stages the workers run on a new batch in one go: the first stage (if it is a
+        document stage) and the later ones that may run ahead of the session stages before them."""
+        chain: list[DocumentStage] = []
         for stage in self.stages:
-            return stage if isinstance(stage, DocumentStage) else None
-        return None
+            if isinstance(stage, DocumentStage):
+                if chain and not stage.ahead:
+                    break
+                chain.append(stage)
+            elif not chain:
+                break
+        return chain
 
     def _start_leading(self, docs: list[Document]) -> Any:
-        """Submit the first document stage of a batch to the workers; (stage, todo, futures) or None."""
-        stage = self._leading_stage()
-        if stage is None or not docs or self.options.workers <= 1 or len(docs) < self.options.min_parallel:
+        """Submit a batch's document stages (`_chain`) to the workers; (chain, todo, futures) or None.
+
+        The workers then extract and analyse this batch while this process dedupes, clusters and
+        stores the one before: both cores stay busy, and each page crosses to a worker once.
+        """
+        chain = self._chain()
+        if not chain or not docs or self.options.workers <= 1 or len(docs) < self.options.min_parallel:
             return None
-        stage_rank = RANK[STAGE_STATES[stage.name]] if stage.name in STAGE_STATES else 0
-        todo = [doc for doc in docs if RANK.get(doc.state, 0) < stage_rank]  # type: ignore[attr-defined]
+        todo = [doc for doc in docs if RANK.get(doc.state, 0) < _rank_of(chain[0])]  # type: ignore[attr-defined]
         if len(todo) < self.options.min_parallel:
             return None
-        return stage, todo, self._submit(stage, todo)
+        return chain, todo, self._submit(_run_chain, chain, todo)
 
-    def _submit(self, stage: DocumentStage, docs: list[Document]) -> list[Any]:
+    def _submit(self, function: Callable[..., Any], stages: Any, docs: list[Document]) -> list[Any]:
         if self._pool is None:
             import multiprocessing
 
             self._pool = ProcessPoolExecutor(self.options.workers, mp_context=multiprocessing.get_context("spawn"))
         chunk = -(-len(docs) // self.options.workers)
-        return [self._pool.submit(_run_stage, stage, docs[i:i + chunk]) for i in range(0, len(docs), chunk)]
+        return [self._pool.submit(function, stages, docs[i:i + chunk]) for i in range(0, len(docs), chunk)]
+
+    def _collect(self, leading: Any) -> dict[str, dict[int, Any]]:
+        """The workers' results of a batch's chain, by stage and item: a Document (the first stage's
+        output, later stages' fields unset), `_Ahead` (fields a later stage set) or a Drop.
+
+        Empty when the chain failed: the stages then run at their turn, item by item if need be.
+        """
+        chain, todo, futures = leading
+        try:
+            outcomes: list[tuple[Document, int, Drop | None]] = []
+            for future in futures:
+                outcomes.extend(future.result())
+        except Exception as exc:
+            log.warning("stages %s failed on a batch in the workers (%s: %s); running them one by one",
+                        "+".join(s.name for s in chain), exc.__class__.__name__, exc)
+            return {}
+        early: dict[str, dict[int, Any]] = {stage.name: {} for stage in chain}
+        later_fields = [f for stage in chain[1:] for f in stage.writes]
+        for source, (doc, dropped_at, drop) in zip(todo, outcomes):
+            for n, stage in enumerate(chain):
+                if n > dropped_at:
+                    break
+                if n == dropped_at:
+                    early[stage.name][source.item_id] = drop  # type: ignore[index]
+                elif n == 0:
+                    early[stage.name][source.item_id] = _without(doc, later_fields)  # type: ignore[index]
+                else:
+                    early[stage.name][source.item_id] = _Ahead(doc, stage.writes)  # type: ignore[index]
+        return early
 
     def _batch(self, docs: list[Document], report: RunReport, leading: Any = None) -> None:
         rank = {doc.item_id: RANK.get(doc.state, 0) for doc in docs}  # type: ignore[attr-defined]
@@ -269,18 +308,18 @@ class Runner:
         done_rank: dict[int, int] = dict(rank)
         alive = {doc.item_id: doc for doc in docs}
         dirty_enrich: set[int] = set()
+        early: dict[str, dict[int, Any]] | None = None
         for stage in self.stages:
-            stage_rank = RANK[STAGE_STATES[stage.name]] if stage.name in STAGE_STATES else 0
+            stage_rank = _rank_of(stage)
             todo = [doc for doc in alive.values() if done_rank[doc.item_id] < stage_rank]
             if not todo:
                 continue
             report.count(stage.name, "in", len(todo))
             began = time.monotonic()
-            futures = None
-            if leading is not None and leading[0] is stage and [d.item_id for d in leading[1]] == \
-                    [d.item_id for d in todo]:
-                futures = leading[2]
-            self._run_stage_timed(stage, todo, alive, drops, done_rank, stage_rank, dirty_enrich, report, futures)
+            if early is None and leading is not None and stage in leading[0]:
+                early = self._collect(leading)  # waits for the workers: counted in this stage's time
+            self._run_stage_timed(stage, todo, alive, drops, done_rank, stage_rank, dirty_enrich, report,
+                                  (early or {}).get(stage.name))
             report.timings[stage.name] = report.timings.get(stage.name, 0.0) + time.monotonic() - began
         began = time.monotonic()
         self._store(list(alive.values()), drops, done_rank, dirty_enrich, final=True)
@@ -293,9 +332,9 @@ class Runner:
 
     def _run_stage_timed(self, stage: Stage, todo: list[Document], alive: dict[int | None, Document],
                          drops: dict[int, Drop], done_rank: dict[int | None, int], stage_rank: int,
-                         dirty_enrich: set[int], report: RunReport, futures: Any = None) -> None:
+                         dirty_enrich: set[int], report: RunReport, early: dict[int, Any] | None = None) -> None:
         if isinstance(stage, DocumentStage):
-            results = self._run_document_stage(stage, todo, report, futures)
+            results = self._run_document_stage(stage, todo, report, early)
             for doc, result in zip(todo, results):
                 if isinstance(result, Drop):
                     drops[doc.item_id] = result  # type: ignore[index]
@@ -314,10 +353,17 @@ class Runner:
             self._run_session_stage(stage, todo, alive, drops, done_rank, stage_rank, dirty_enrich, report)
 
     def _run_document_stage(self, stage: DocumentStage, docs: list[Document], report: RunReport,
-                            futures: Any = None) -> list[Document | Drop]:
+                            early: dict[int, Any] | None = None) -> list[Document | Drop]:
+        if early:
+            rest = [doc for doc in docs if doc.item_id not in early]
+            computed = dict(zip([doc.item_id for doc in rest], self._run_document_stage(stage, rest, report))
+                            if rest else ())
+            return [_apply_early(doc, early[doc.item_id]) if doc.item_id in early  # type: ignore[index]
+                    else computed[doc.item_id] for doc in docs]
+        futures = None
         try:
-            if futures is None and self.options.workers > 1 and len(docs) >= self.options.min_parallel:
-                futures = self._submit(stage, docs)
+            if self.options.workers > 1 and len(docs) >= self.options.min_parallel:
+                futures = self._submit(_run_stage, stage, docs)
             if futures is not None:
                 results: list[Document | Drop] = []
                 for future in futures:
@@ -387,13 +433,14 @@ class Runner:
         ids = [doc.item_id for doc in docs] + list(drops)
         items = {item.id: item for item in session.scalars(select(Item).where(Item.id.in_(ids)))} if ids else {}
         last = self._last_rank()
+        enriched: list[Document] = []
         for doc in docs:
             item = items.get(doc.item_id)  # type: ignore[arg-type]
             if item is None:
                 continue  # deleted meanwhile (a tombstone): nothing to store
             _to_item(doc, item)
             if doc.item_id in dirty_enrich:
-                _store_enrichment(session, item, doc)
+                enriched.append(doc)
             rank = done_rank[doc.item_id]
             item.state = ItemState.done.value if rank >= last else _state_of(rank)
         for item_id, drop in drops.items():
@@ -404,6 +451,7 @@ class Runner:
                 item.claimed_by = None
                 item.claimed_until = None
         session.flush()
+        _store_enrichment(session, enriched)
         dirty_enrich.clear()
         if self.options.after_store is not None:
             finished = [item.id for item in items.values()
@@ -429,7 +477,68 @@ class Runner:
 
 def _run_stage(stage: DocumentStage, docs: list[Document]) -> list[Document | Drop]:
     """A document stage on a chunk, in a worker process (module level, so it pickles)."""
-    return stage.process_many(docs)
+    return [_light(result) for result in stage.process_many(docs)]
+
+
+def _run_chain(stages: list[DocumentStage], docs: list[Document]) -> list[tuple[Document, int, Drop | None]]:
+    """Document stages one after the other on a chunk, in a worker process.
+
+    Per document: the document as the last stage left it, the index of the stage that dropped
+    it (``len(stages)`` if none did) and the Drop.
+    """
+    outcomes: list[tuple[Document, int, Drop | None]] = [(doc, len(stages), None) for doc in docs]
+    alive = list(range(len(docs)))
+    for n, stage in enumerate(stages):
+        results = stage.process_many([outcomes[i][0] for i in alive])
+        survivors = []
+        for i, result in zip(alive, results):
+            if isinstance(result, Drop):
+                outcomes[i] = (outcomes[i][0], n, result)
+            else:
+                outcomes[i] = (result, len(stages), None)
+                survivors.append(i)
+        alive = survivors
+    return [(_light(doc), n, drop) for doc, n, drop in outcomes]
+
+
+def _light(result: Any) -> Any:
+    """A worker's document without its page: nothing after extraction reads it, and it was
+    most of what travelled back to the main process."""
+    if isinstance(result, Document):
+        result.html = None
+    return result
+
+
+@dataclass
+class _Ahead:
+    """What a document stage that ran ahead set (its ``writes`` fields), to apply at its turn."""
+
+    doc: Document
+    fields: tuple[str, ...]
+
+
+def _without(doc: Document, fields: list[str]) -> Document:
+    """A copy of ``doc`` with ``fields`` back to their defaults (a later stage's output, not yet due)."""
+    from dataclasses import MISSING, fields as dataclass_fields, replace
+
+    defaults: dict[str, Any] = {}
+    for spec in dataclass_fields(doc):
+        if spec.name in fields:
+            defaults[spec.name] = spec.default_factory() if spec.default is MISSING else spec.default  # type: ignore[misc]
+    return replace(doc, **defaults) if defaults else doc
+
+
+def _apply_early(doc: Document, early: Any) -> Document | Drop:
+    if isinstance(early, _Ahead):
+        for name in early.fields:
+            setattr(doc, name, getattr(early.doc, name))
+        doc.flags = list(doc.flags) + [flag for flag in early.doc.flags if flag not in doc.flags]
+        return doc
+    return early
+
+
+def _rank_of(stage: Stage) -> int:
+    return RANK[STAGE_STATES[stage.name]] if stage.name in STAGE_STATES else 0
 
 
 def _error(report: RunReport, stage: str, item_id: int | None, exc: BaseException) -> None:
@@ -506,12 +615,24 @@ def _back_to_document(item: Item, doc: Document) -> None:
     doc.flags = sorted(set(doc.flags) | set(item.flags or []))
 
 
-def _store_enrichment(session: Session, item: Item, doc: Document) -> None:
-    session.execute(Entity.__table__.delete().where(Entity.item_id == item.id))
-    session.execute(ItemPlace.__table__.delete().where(ItemPlace.item_id == item.id))
-    for entity in doc.entities:
-        session.add(Entity(item_id=item.id, label=entity.label, text=entity.text, norm=entity.norm,
-                           count=entity.count))
-    for place in doc.places:
-        session.add(ItemPlace(item_id=item.id, arrondissement=place.arrondissement, score=place.score,
-                              evidence=place.evidence))
+def _store_enrichment(session: Session, docs: list[Document]) -> None:
+    """The entities and places of enriched documents, replacing the items' earlier ones.
+
+    One DELETE and one multi-row INSERT per table for the batch: an ORM object per entity
+    (about 30 an article) was a third of the main process's time (bench/bench_process.py).
+    """
+    if not docs:
+        return
+    ids = [doc.item_id for doc in docs]
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        session.execute(Entity.__table__.delete().where(Entity.item_id.in_(chunk)))
+        session.execute(ItemPlace.__table__.delete().where(ItemPlace.item_id.in_(chunk)))
+    entities = [{"item_id": doc.item_id, "label": e.label, "text": e.text, "norm": e.norm, "count": e.count}
+                for doc in docs for e in doc.entities]
+    places = [{"item_id": doc.item_id, "arrondissement": p.arrondissement, "score": p.score, "evidence": p.evidence}
+              for doc in docs for p in doc.places]
+    if entities:
+        session.execute(Entity.__table__.insert(), entities)
+    if places:
+        session.execute(ItemPlace.__table__.insert(), places)

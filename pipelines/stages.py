@@ -53,6 +53,12 @@ class DocumentStage(Stage):
     """A pure stage: one document in, the same document out, or `Drop`."""
 
     parallel = True
+    # True when the stage reads nothing a session stage can change (the runner copies back only
+    # an item's wire mark and flags from a session stage): the runner may then run it in the
+    # workers right after the document stage before it, ahead of the session stages between
+    # them, and apply its result (the fields in ``writes``) when its turn comes.
+    ahead: bool = False
+    writes: tuple[str, ...] = ()  # the Document fields the stage sets
 
     def process(self, doc: "Document") -> "Document":
         raise NotImplementedError

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Sequence
 
 import pytest
@@ -38,6 +39,20 @@ class Picky(DocumentStage):
             raise Drop("no_seine", "the test drops it")
         if "Tolbiac" in (doc.title or ""):
             raise ValueError("a bug in a stage")
+        return doc
+
+
+class Tagger(DocumentStage):
+    """Runs ahead of dedupe in the workers: writes where it ran into the lemmas, drops the Seine."""
+
+    name = "enrich"
+    ahead = True
+    writes = ("lemmas",)
+
+    def process(self, doc: Document) -> Document:
+        if "Seine" in (doc.title or ""):
+            raise Drop("no_seine", "the test drops it")
+        doc.lemmas = f"pid {os.getpid()}"
         return doc
 
 
@@ -81,6 +96,26 @@ def test_a_dropped_item_keeps_its_row_and_reason_and_a_failing_item_does_not_sin
         dropped = dict(session.execute(select(Item.title, Item.drop_reason).where(Item.state == "dropped")).all())
     assert "no_seine" in dropped.values() and "error:enrich" in dropped.values()
     assert states(database)["done"] == 3
+
+
+def test_with_worker_processes_the_stages_ahead_of_dedupe_give_the_same_items_and_counters(
+        database, demo_articles) -> None:
+    seine = [a for a in demo_articles if "Seine" in a["title"]][:2]
+    chosen = seine + [a for a in demo_articles if a not in seine][:10]
+    add_items(database, chosen)
+    report = Runner(database, [ExtractStage(), DedupeStage(), Tagger()],
+                    RunnerOptions(batch_size=6, workers=2, min_parallel=2)).run()
+    assert report.items == 12 and report.status == "ok"
+    dropped = report.counters["enrich"]["drop:no_seine"]
+    assert dropped >= 2 and report.counters["enrich"]["out"] == 12 - dropped
+    assert report.counters["extract"] == {"in": 12, "out": 12}
+    assert report.counters["dedupe"]["in"] == 12
+    with database.reader() as session:
+        rows = session.execute(select(Item.state, Item.drop_reason, Item.lemmas, Item.text)).all()
+    assert sorted(state for state, *_ in rows) == ["done"] * (12 - dropped) + ["dropped"] * dropped
+    assert {reason for state, reason, _, _ in rows if state == "dropped"} == {"no_seine"}
+    done = [(lemmas, text) for state, _, lemmas, text in rows if state == "done"]
+    assert all(text and lemmas.startswith("pid ") and lemmas != f"pid {os.getpid()}" for lemmas, text in done)
 
 
 def test_a_run_killed_midway_resumes_from_each_items_state_without_losing_or_redoing(
