@@ -43,17 +43,8 @@ def load_pages(week: str) -> dict[str, list[tuple[str, str]]]:
 
 
 async def run_load(base: str, clients: int, seconds: float, week: str):
-    from collections import defaultdict
-
-    timings: dict[str, list[float]] = defaultdict(list)
-    errors: dict[str, int] = defaultdict(int)
-    plan = load_pages(week)
-    mix = ["member", "analyst"]
-    started = time.monotonic()
-    until = started + seconds
-    await asyncio.gather(*(bench_web.client(base, mix[n % 2], plan[mix[n % 2]], until, timings, errors, n)
-                           for n in range(clients)))
-    return timings, errors, time.monotonic() - started
+    return await bench_web.run_clients(base, [("member", "analyst")[n % 2] for n in range(clients)],
+                                       load_pages(week), seconds)
 
 
 def wait_for(base: str, server: subprocess.Popen) -> None:

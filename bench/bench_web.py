@@ -93,15 +93,21 @@ def pages(week: str, story: int) -> dict[str, list[tuple[str, str]]]:
     }
 
 
-async def client(base: str, role: str, paths: list[tuple[str, str]], until: float,
-                 timings: dict[str, list[float]], errors: dict[str, int], offset: int) -> None:
-    """One logged-in user opening ``paths`` in turn, each as soon as the last one answered."""
+async def client(base: str, role: str, paths: list[tuple[str, str]], seconds: float,
+                 timings: dict[str, list[float]], errors: dict[str, int], offset: int,
+                 ready: asyncio.Barrier, phase: dict[str, float]) -> None:
+    """One logged-in user opening ``paths`` in turn, each as soon as the last one answered.
+
+    Every client logs in first and the timed loop starts when all have: argon2 takes tens of
+    milliseconds per login, and 50 logins at once held the first pages up to 7 s."""
     async with loadgen.Client(base) as http:
         _, form = await http.get("/login")
         token = re.search(rb'name="csrf_token" value="([^"]+)"', form).group(1).decode()  # type: ignore[union-attr]
         status, body = await http.post_form("/login", {"name": f"bench-{role}", "password": PASSWORD, "next": "/",
                                                         "csrf_token": token})
         assert status == 303, body[:500]
+        await ready.wait()
+        until = phase.setdefault("start", time.monotonic()) + seconds
         i = offset
         while time.monotonic() < until:
             kind, path = paths[i % len(paths)]
@@ -117,18 +123,22 @@ async def client(base: str, role: str, paths: list[tuple[str, str]], until: floa
                 errors[kind] += 1
 
 
-async def run_load(base: str, clients: int, seconds: float, week: str, story: int
-                   ) -> tuple[dict[str, list[float]], dict[str, int], float]:
+async def run_clients(base: str, roles: list[str], plan: dict[str, list[tuple[str, str]]], seconds: float
+                      ) -> tuple[dict[str, list[float]], dict[str, int], float]:
+    """Clients of these roles for ``seconds`` once all are logged in: timings, errors, elapsed."""
     timings: dict[str, list[float]] = defaultdict(list)
     errors: dict[str, int] = defaultdict(int)
-    plan = pages(week, story)
+    ready, phase = asyncio.Barrier(len(roles)), {}
+    await asyncio.gather(*(client(base, role, plan[role], seconds, timings, errors, n, ready, phase)
+                           for n, role in enumerate(roles)))
+    return timings, errors, time.monotonic() - phase["start"]
+
+
+async def run_load(base: str, clients: int, seconds: float, week: str, story: int
+                   ) -> tuple[dict[str, list[float]], dict[str, int], float]:
     mix = ["member"] * 2 + ["facilitator", "analyst"]  # members are most readers
-    started = time.monotonic()
-    until = started + seconds
-    await asyncio.gather(*(client(base, mix[n % len(mix)], plan[mix[n % len(mix)]], until, timings, errors, n)
-                           for n in range(clients)),
-                         *(client(base, "admin", plan["admin"], until, timings, errors, 0) for _ in range(1)))
-    return timings, errors, time.monotonic() - started
+    roles = [mix[n % len(mix)] for n in range(clients)] + ["admin"]
+    return await run_clients(base, roles, pages(week, story), seconds)
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -145,13 +155,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=Path(tempfile.gettempdir()) / "veille-bench-web")
     parser.add_argument("--postgres", default=DEFAULT_PG)
     parser.add_argument("--workers", type=int, default=1, help="uvicorn processes (web.workers)")
+    parser.add_argument("--threads", type=int, default=8, help="handler threads per process (web.threads)")
     args = parser.parse_args(argv)
 
     url, week, story = prepare(args.db, args.size, args.out, args.postgres)
     port = free_port()
     config = args.out / "bench-web.yaml"
     config.write_text(f"database_url: '{url}'\ndata_dir: '{args.out / 'data'}'\nlog_level: WARNING\n"
-                      f"web:\n  workers: {args.workers}\n",
+                      f"web:\n  workers: {args.workers}\n  threads: {args.threads}\n"
+                      # All analyst clients share one account: past 120 API calls a minute it gets 429s.
+                      "  api_rate_limit: 100000\n",
                       encoding="utf-8")
     server = subprocess.Popen([str(ROOT / ".venv" / "bin" / "veille"), "--config", str(config), "serve",
                                "--host", "127.0.0.1", "--port", str(port)], env={**os.environ})
@@ -174,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
         server.wait(timeout=10)
     every = [t for values in timings.values() for t in values]
     print(f"\n{args.clients} clients (+1 admin) for {elapsed:.0f} s on {args.db}, {args.size:,} items, "
-          f"{args.workers} server process(es), load average {os.getloadavg()[0]:.1f}: "
+          f"{args.workers} server process(es) of {args.threads} threads, load average {os.getloadavg()[0]:.1f}: "
           f"{len(every):,} requests, {len(every) / elapsed:.0f} req/s, errors {sum(errors.values())}")
     print(f"{'page':<16} {'n':>6} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'errors':>6}")
     for kind in sorted(timings):

@@ -301,7 +301,7 @@ class WebSettings(Section):
         1, ge=1, le=32, description="Processes `veille serve` runs (uvicorn workers); more than one uses "
                                     "several cores, since sessions and rate limits live in the database.")
     threads: int = Field(
-        16, ge=1, le=20, description="Requests one process handles at once (threads running the handlers; "
+        8, ge=1, le=20, description="Requests one process handles at once (threads running the handlers; "
                                      "the database pool keeps as many connections open).")
 
 
