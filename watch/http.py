@@ -311,7 +311,11 @@ class Fetcher:
                 if not location:
                     raise FetchError("http_5xx" if status >= 500 else "http_4xx",
                                      f"redirect {status} without a Location header", status=status, url=current)
-                target = urljoin(current, location.strip())
+                try:
+                    target = urljoin(current, location.strip())
+                except ValueError:
+                    raise FetchError("bad_url", f"redirect {status} to a malformed URL: {location[:200]!r}",
+                                     status=status, url=current) from None
                 if len(redirects) >= self.options.max_redirects:
                     raise FetchError("redirect_loop", f"more than {self.options.max_redirects} redirects "
                                      f"(last to {target[:200]})", url=url)

@@ -6,7 +6,6 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Mapping
-from urllib.parse import urljoin
 
 import lxml.etree
 import lxml.html
@@ -14,7 +13,7 @@ from cssselect import GenericTranslator, SelectorError
 
 from .dates import parse_date, to_utc
 from .entries import Entry, Listing
-from .feeds import usable_link
+from .feeds import absolute_link, join_url
 
 log = logging.getLogger(__name__)
 
@@ -125,7 +124,7 @@ def parse_listing(body: bytes, *, url: str, rules: PageRules, content_type: str 
         href = _first_link(node, link_path)
         if not href:
             continue
-        link = usable_link(urljoin(url, href))
+        link = absolute_link(url, href)
         if link is None or link in seen:
             continue
         seen.add(link)
@@ -160,7 +159,7 @@ def canonical_link(body: bytes, url: str) -> str | None:
         if "canonical" in (link.get("rel") or "").lower().split():
             href = link.get("href").strip()
             if href:
-                return urljoin(url, href)
+                return join_url(url, href)
     return None
 
 
@@ -175,7 +174,7 @@ def feed_links(body: bytes, url: str) -> list[tuple[str, str | None, str | None]
         rel = (link.get("rel") or "").lower().split()
         kind = (link.get("type") or "").lower().strip()
         if "alternate" in rel and kind in FEED_TYPES[:5]:
-            href = urljoin(url, link.get("href").strip())
-            if href not in [f[0] for f in found]:
+            href = join_url(url, link.get("href").strip())
+            if href is not None and href not in [f[0] for f in found]:
                 found.append((href, kind, link.get("title")))
     return found

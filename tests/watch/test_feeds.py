@@ -113,6 +113,31 @@ def test_a_utf8_feed_with_a_wrong_prolog_keeps_its_entries_and_is_flagged() -> N
     assert len(listing.entries) == 1 and listing.entries[0].link == "http://example.org/1"
 
 
+def test_a_garbled_encoding_name_in_the_prolog_keeps_the_entries() -> None:
+    # Found by bench/fuzz.py: feedparser raised UnicodeDecodeError on a non-UTF-8 byte there.
+    body = rss([{"title": "Piste cyclable", "link": "http://example.org/1", "guid": "1"}]).replace(
+        b'encoding="utf-8"', b'encoding="u\x90\x99-8"')
+    listing = parse_feed(body, url="http://example.org/feed")
+    assert [entry.link for entry in listing.entries] == ["http://example.org/1"]
+
+
+def test_a_feedparser_failure_is_a_named_outcome_not_a_crash() -> None:
+    # Found by bench/fuzz.py: feedparser raises KeyError on a GML position outside <georss:where>.
+    body = (b'<feed xmlns="http://www.w3.org/2005/Atom" xmlns:gml="http://www.opengis.net/gml"><entry>'
+            b'<title>x</title><link href="http://example.org/1"/><gml:pos>48.85 2.35</gml:pos></entry></feed>')
+    with pytest.raises(NotAFeed, match="feed parser failed.*KeyError"):
+        parse_feed(body, url="http://example.org/feed")
+
+
+def test_an_entry_with_a_malformed_link_is_skipped_and_the_others_kept() -> None:
+    # Found by bench/fuzz.py: urljoin raised ValueError ("Invalid IPv6 URL") out of parse_feed.
+    body = rss([{"title": "Cassé", "link": "http://[2001:db8::1/x", "guid": "1"},
+                {"title": "Bon", "link": "http://example.org/2", "guid": "2"}])
+    listing = parse_feed(body, url="http://example.org/feed")
+    links = [entry.link for entry in listing.entries]
+    assert "http://example.org/2" in links and not any("[" in link for link in links)
+
+
 def test_a_bozo_feed_with_entries_is_kept() -> None:
     body = rss([{"title": "Un & deux", "link": "http://example.org/1", "guid": "1"}])
     listing = parse_feed(body, url="http://example.org/feed")

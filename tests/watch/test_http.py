@@ -128,6 +128,12 @@ def test_a_redirect_loop_is_detected(server: Server) -> None:
         fails_with("redirect_loop", lambda: client.get(server.url("/a"), max_bytes=1000))
 
 
+def test_a_redirect_to_a_malformed_url_is_a_fetch_error(server: Server) -> None:
+    server.route("/a", Reply(302, headers={"Location": "http://[::1/broken"}))
+    with fetcher() as client, pytest.raises(FetchError):
+        client.get(server.url("/a"), max_bytes=1000)
+
+
 def test_loopback_is_refused_unless_private_networks_are_allowed(server: Server) -> None:
     server.route("/f", Reply(200, b"<rss/>"))
     with fetcher(allow_private_networks=False) as client:
