@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
-from collections import Counter
+from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Iterator, Sequence
@@ -421,10 +422,18 @@ def search(session: Session, request: SearchRequest) -> SearchPage:
     if plan.dialect == "postgresql" and not plan.everything:
         plan.estimate = _pg_estimate(session, plan)
         _pg_choose_scan(session, plan, window)
-    newest = _candidates(session, plan, window, ranked=ranked)
-    if plan.bitmap:
-        session.execute(text("SET LOCAL enable_indexscan = on"))
-    total, kind = _count(session, plan, len(newest), window)
+    stamp = _index_stamp(session, plan)
+    cache_key = (str(session.get_bind().engine.url), stamp, plan.match, plan.lo, plan.hi, ranked)
+    found = _WINDOWS.get(cache_key) if stamp is not None else None
+    if found is not None:
+        newest, total, kind = found
+    else:
+        newest = _candidates(session, plan, window, ranked=ranked)
+        if plan.bitmap:
+            session.execute(text("SET LOCAL enable_indexscan = on"))
+        total, kind = _count(session, plan, len(newest), window)
+        if stamp is not None:
+            _WINDOWS.put(cache_key, (newest, total, kind))
     first = (request.page - 1) * request.page_size
     last = first + request.page_size
     ordered = sorted(newest, key=lambda c: (-c[3], -c[0])) if ranked else newest
@@ -436,6 +445,45 @@ def search(session: Session, request: SearchRequest) -> SearchPage:
     return SearchPage(total=max(total, len(newest)), hits=_hits(session, plan, chosen), facets=facets,
                       total_exact=kind == "exact", total_kind=kind, facets_sample=min(len(newest), FACET_SAMPLE), page=request.page,
                       page_size=request.page_size, sort=request.sort, query=request.q)
+
+
+class _WindowCache:
+    """The newest matches of recent queries (`RELEVANCE_WINDOW` rows each) with their totals,
+    per process, keyed by the index's version: paging through results, or the same query
+    asked again, reads only the page's items (their titles and snippets are always read
+    afresh; facet labels too). 64 windows of about 250 kB at most."""
+
+    def __init__(self, size: int = 64) -> None:
+        self.size = size
+        self._data: OrderedDict[tuple[Any, ...], tuple[list[Any], int, str]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[Any, ...]) -> tuple[list[Any], int, str] | None:
+        with self._lock:
+            found = self._data.get(key)
+            if found is not None:
+                self._data.move_to_end(key)
+            return found
+
+    def put(self, key: tuple[Any, ...], value: tuple[list[Any], int, str]) -> None:
+        with self._lock:
+            self._data[key] = value
+            while len(self._data) > self.size:
+                self._data.popitem(last=False)
+
+
+_WINDOWS = _WindowCache()
+
+
+def _index_stamp(session: Session, plan: _Plan) -> bytes | None:
+    """A value that changes whenever the SQLite index does: FTS5's structure record (row 10 of
+    its data table) is rewritten by every transaction that writes the index, and read in the
+    search's own snapshot. PostgreSQL has no such stamp: nothing is cached there. (A database
+    file swapped under a running server for another whose index has the same layout would
+    be served from the cache: the restore recipe of docs/operations.md stops the web app first.)"""
+    if plan.dialect != "sqlite":
+        return None
+    return session.execute(text(f"SELECT block FROM {FTS_TABLE}_data WHERE id = 10")).scalar()
 
 
 def iter_hits(session: Session, request: SearchRequest, *, batch: int = 500) -> Iterator[SearchHit]:

@@ -259,3 +259,26 @@ def test_an_item_without_text_is_indexed_by_its_title(database) -> None:
     ids = load(database, [Doc("seul", "Cantines", "", at(1))])
     assert keys(database, ids, "cantine") == {"seul"}
     assert keys(database, ids, '"cantines"') == {"seul"}
+
+
+def test_a_query_asked_again_after_the_index_changed_sees_the_change(database, archive) -> None:
+    assert "velo" in keys(database, archive, "", themes=["public_space"])
+    relabel(database, archive["velo"], ["environment"])
+    assert "velo" not in keys(database, archive, "", themes=["public_space"])
+    assert "canicule" in keys(database, archive, "", themes=["environment"])
+    with database.transaction() as session:
+        session.execute(delete(Item).where(Item.id == archive["canicule"]))
+    assert "canicule" not in keys(database, archive, "", themes=["environment"])
+
+
+def test_on_sqlite_the_next_page_of_a_query_reuses_its_window_of_matches(database, archive, monkeypatch) -> None:
+    import models.search as search_module
+
+    calls = []
+    read = search_module._candidates
+    monkeypatch.setattr(search_module, "_candidates", lambda *a, **k: calls.append(1) or read(*a, **k))
+    with database.reader() as session:
+        first = search(session, SearchRequest(q="école", page_size=1))
+        second = search(session, SearchRequest(q="école", page=2, page_size=1))
+    assert first.hits[0].item_id != second.hits[0].item_id and first.total == second.total
+    assert len(calls) == (1 if database.dialect == "sqlite" else 2)
