@@ -471,6 +471,10 @@ class _WindowCache:
             while len(self._data) > self.size:
                 self._data.popitem(last=False)
 
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+
 
 _WINDOWS = _WindowCache()
 
