@@ -116,7 +116,8 @@ def main(argv: list[str] | None = None) -> int:
     rounds = (logs / "worker.log").read_text(errors="replace")
     served = (logs / "serve.log").read_text(errors="replace")
     every = [t for values in timings.values() for t in values]
-    print(f"\n{args.clients} clients for {elapsed:.0f} s on {args.db}, {args.size:,} items, crawl running: "
+    print(f"\n{args.clients} clients for {elapsed:.0f} s on {args.db}, {args.size:,} items, crawl running, "
+          f"load average {os.getloadavg()[0]:.1f}: "
           f"{len(every):,} requests, {len(every) / elapsed:.0f} req/s, errors {sum(errors.values())}")
     print(f"{'page':<16} {'n':>6} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'errors':>6}")
     import statistics
