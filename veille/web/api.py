@@ -137,7 +137,10 @@ class SourceList(Page):
     sources: list[SourceView]
 
 
-def paging(page: int = Query(1, ge=1, le=100000), page_size: int = Query(50, ge=1, le=500)) -> tuple[int, int]:
+async def paging(page: int = Query(1, ge=1, le=100000), page_size: int = Query(50, ge=1, le=500)
+                 ) -> tuple[int, int]:
+    # async: FastAPI runs a plain function dependency in the threadpool, a wait for a turn among
+    # `web.threads` for two integers.
     return page, page_size
 
 
