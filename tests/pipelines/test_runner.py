@@ -56,6 +56,10 @@ class Tagger(DocumentStage):
         return doc
 
 
+class AheadPicky(Picky):
+    ahead = True
+
+
 class Unavailable(SessionStage):
     name = "classify"
 
@@ -116,6 +120,17 @@ def test_with_worker_processes_the_stages_ahead_of_dedupe_give_the_same_items_an
     assert {reason for state, reason, _, _ in rows if state == "dropped"} == {"no_seine"}
     done = [(lemmas, text) for state, _, lemmas, text in rows if state == "done"]
     assert all(text and lemmas.startswith("pid ") and lemmas != f"pid {os.getpid()}" for lemmas, text in done)
+
+
+def test_a_stage_failing_in_the_workers_ahead_of_dedupe_is_run_again_item_by_item(database, demo_articles) -> None:
+    chosen = [a for a in demo_articles if "Tolbiac" in a["title"]][:1]
+    chosen += [a for a in demo_articles if a not in chosen][:5]
+    add_items(database, chosen)
+    report = Runner(database, [ExtractStage(), DedupeStage(), AheadPicky()],
+                    RunnerOptions(batch_size=6, workers=2, min_parallel=2)).run()
+    assert report.counters["extract"] == {"in": 6, "out": 6}
+    assert report.counters["enrich"]["drop:error:enrich"] == 1
+    assert states(database) == {"done": 5, "dropped": 1}
 
 
 def test_a_run_killed_midway_resumes_from_each_items_state_without_losing_or_redoing(
