@@ -1,9 +1,10 @@
 """The cluster stage: gives each batch's items a story, with the window of the archive around them.
 
-The grouping itself is `pipelines.stories` (pure functions). Each batch is clustered with the items of its window (± ``window_days``). Reading those items
-(title, lead, entities) and hashing their words was most of the stage's time and grew with the
-window, not with the batch (bench/bench_growth.py, 100k archive: 2,300 window items read and
-hashed again at each of three batches). The cache keeps, per item, the record and its hashed
+The grouping itself is `pipelines.stories` (pure functions). Each batch is clustered with
+the items of its window (± ``window_days``). Reading those items (title, lead, entities) and
+hashing their words was most of the stage's time and grew with the window, not with the
+batch (bench/bench_growth.py, 100k archive: 2,300 window items read and hashed again at each
+of three batches). The cache (`RecordCache`, one per stage, so per run) keeps, per item, the record and its hashed
 term counts, keyed by the item's ``updated_at``: an item changed since it was read (processed
 again, edited, marked as a copy) is read again, so the records are always the archive's.
 
