@@ -176,8 +176,8 @@ class Generator:
 
 
 def create_database(kind: str, size: int, out: Path, pg_url: str) -> Database:
+    out.mkdir(parents=True, exist_ok=True)  # the benches keep their config and data here too
     if kind == "sqlite":
-        out.mkdir(parents=True, exist_ok=True)
         path = out / f"synth-{size}.sqlite"
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
