@@ -29,6 +29,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Sequence
 
 from sqlalchemy import func, or_, select, update
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
 from models import Database, Entity, Item, ItemPage, ItemPlace, ItemState, Run, utcnow
@@ -168,7 +169,11 @@ class Runner:
         except BaseException as exc:
             report.status = "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed"
             report.message = f"{exc.__class__.__name__}: {exc}"
-            self._save_run(report, started, final=True)
+            try:
+                self._save_run(report, started, final=True)
+            except (OperationalError, InterfaceError) as again:  # the database is still away
+                log.warning("the run's record was not saved (%s); it stays as last saved",
+                            again.__class__.__name__)
             raise
         finally:
             self.close()
@@ -404,6 +409,10 @@ class Runner:
                             report.count(stage.name, f"flag:{flag.split(':')[0]}")
                         _back_to_document(item, doc)
                         doc.flags_before = list(doc.flags)  # type: ignore[attr-defined]
+        except (OperationalError, InterfaceError):
+            # The database went away (restart, cut connection, full disk): nothing is wrong
+            # with these items. The run stops; the next one takes them where they are.
+            raise
         except Exception as exc:
             log.exception("stage %s failed on a batch of %d items", stage.name, len(ids))
             _error(report, stage.name, None, exc)

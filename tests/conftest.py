@@ -80,7 +80,7 @@ def _sqlite_database(template: Path, folder: Path) -> Database:
 def postgres_url() -> Iterator[str]:
     base = make_url(POSTGRES_URL)
     name = f"veille_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    admin = create_engine(base, isolation_level="AUTOCOMMIT", pool_pre_ping=True)  # survives a restart
     try:
         with admin.connect() as connection:
             connection.execute(text(f'CREATE DATABASE "{name}" ENCODING \'UTF8\' TEMPLATE template0'))

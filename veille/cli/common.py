@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import typer
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from models import DatabaseError
 
@@ -67,6 +68,12 @@ def run_guarded(main: typer.Typer, argv: list[str] | None = None) -> int:
         return 2
     except DatabaseError as exc:
         typer.secho(f"veille: database error: {exc}", err=True, fg="red")
+        return 3
+    except (OperationalError, InterfaceError) as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0][:300]
+        typer.secho(f"veille: the database is unavailable ({reason}): check that it runs and has room, "
+                    "then run the command again; what was written before is kept and the run resumes "
+                    "where it stopped", err=True, fg="red")
         return 3
     except CommandError as exc:
         typer.secho(f"veille: {exc}", err=True, fg="red")
