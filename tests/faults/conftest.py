@@ -25,6 +25,8 @@ from veille.demo.site import DemoSite
 from veille.jobs.setup import sync_sources
 from veille.settings import settings_from_dict
 
+from tests.conftest import _empty_postgres
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -104,6 +106,15 @@ def deploy(tmp_path: Path, database: Database, site: DemoSite, requests: Request
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     env.pop("VEILLE_CONFIG", None)
     return Deployment(config, database, site, requests, env)
+
+
+@pytest.fixture
+def pg_database(postgres_url: str) -> Iterator[Database]:
+    """An empty PostgreSQL database, for the tests that are about PostgreSQL only."""
+    database = Database(postgres_url)
+    _empty_postgres(database)
+    yield database
+    database.dispose()
 
 
 @pytest.fixture

@@ -12,14 +12,13 @@ import shutil
 import subprocess
 import time
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from models import Database
-from tests.conftest import _empty_postgres
 
 from .conftest import deploy, processed_snapshot
 from .test_kill import check_equal as check_crawl_equal
@@ -69,14 +68,6 @@ def finished(process: subprocess.Popen[bytes]) -> str:
     if process.returncode != 0:  # the run saw the restart: it says so in one line, no traceback
         assert "Traceback" not in err.decode() and "veille: " in err.decode(), out.decode() + err.decode()
     return err.decode()
-
-
-@pytest.fixture
-def pg_database(postgres_url: str) -> Iterator[Database]:
-    database = Database(postgres_url)
-    _empty_postgres(database)
-    yield database
-    database.dispose()
 
 
 def test_postgresql_restarted_mid_crawl_then_a_rerun_ends_as_an_uninterrupted_run(

@@ -6,25 +6,15 @@ from __future__ import annotations
 import signal
 import time
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 from sqlalchemy import func, select
 
 from models import Database, Item, Run, Source
-from tests.conftest import _empty_postgres
 
 from .conftest import Deployment, deploy
 
 STAGES = ["extract", "dedupe", "cluster"]
-
-
-@pytest.fixture
-def pg_database(postgres_url: str) -> Iterator[Database]:
-    database = Database(postgres_url)
-    _empty_postgres(database)
-    yield database
-    database.dispose()
 
 
 def run_workers(deployment: Deployment, n: int, timeout: float = 240) -> float:
