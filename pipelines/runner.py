@@ -25,7 +25,7 @@ import time
 import zlib
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from typing import Any, Callable, Sequence
 
 from sqlalchemy import func, or_, select, update
@@ -36,6 +36,7 @@ from models import Database, Entity, Item, ItemPage, ItemPlace, ItemState, Run, 
 
 from .document import Document
 from .stages import DocumentStage, Drop, SessionStage, Stage
+from .workers import Ahead, apply_early, run_chain, run_stage, without
 
 log = logging.getLogger(__name__)
 
@@ -268,7 +269,7 @@ class Runner:
         todo = [doc for doc in docs if RANK.get(doc.state, 0) < _rank_of(chain[0])]  # type: ignore[attr-defined]
         if len(todo) < self.options.min_parallel:
             return None
-        return chain, todo, self._submit(_run_chain, chain, todo)
+        return chain, todo, self._submit(run_chain, chain, todo)
 
     def _submit(self, function: Callable[..., Any], stages: Any, docs: list[Document]) -> list[Any]:
         if self._pool is None:
@@ -280,7 +281,7 @@ class Runner:
 
     def _collect(self, leading: Any) -> dict[str, dict[int, Any]]:
         """The workers' results of a batch's chain, by stage and item: a Document (the first stage's
-        output, later stages' fields unset), `_Ahead` (fields a later stage set) or a Drop.
+        output, later stages' fields unset), `Ahead` (fields a later stage set) or a Drop.
 
         Empty when the chain failed: the stages then run at their turn, item by item if need be.
         """
@@ -302,9 +303,9 @@ class Runner:
                 if n == dropped_at:
                     early[stage.name][source.item_id] = drop  # type: ignore[index]
                 elif n == 0:
-                    early[stage.name][source.item_id] = _without(doc, later_fields)  # type: ignore[index]
+                    early[stage.name][source.item_id] = without(doc, later_fields)  # type: ignore[index]
                 else:
-                    early[stage.name][source.item_id] = _Ahead(doc, stage.writes)  # type: ignore[index]
+                    early[stage.name][source.item_id] = Ahead(doc, stage.writes)  # type: ignore[index]
         return early
 
     def _batch(self, docs: list[Document], report: RunReport, leading: Any = None) -> None:
@@ -363,12 +364,12 @@ class Runner:
             rest = [doc for doc in docs if doc.item_id not in early]
             computed = dict(zip([doc.item_id for doc in rest], self._run_document_stage(stage, rest, report))
                             if rest else ())
-            return [_apply_early(doc, early[doc.item_id]) if doc.item_id in early  # type: ignore[index]
+            return [apply_early(doc, early[doc.item_id]) if doc.item_id in early  # type: ignore[index]
                     else computed[doc.item_id] for doc in docs]
         futures = None
         try:
             if self.options.workers > 1 and len(docs) >= self.options.min_parallel:
-                futures = self._submit(_run_stage, stage, docs)
+                futures = self._submit(run_stage, stage, docs)
             if futures is not None:
                 results: list[Document | Drop] = []
                 for future in futures:
@@ -482,68 +483,6 @@ class Runner:
             if final:
                 run.status = report.status
                 run.finished_at = utcnow()
-
-
-def _run_stage(stage: DocumentStage, docs: list[Document]) -> list[Document | Drop]:
-    """A document stage on a chunk, in a worker process (module level, so it pickles)."""
-    return [_light(result) for result in stage.process_many(docs)]
-
-
-def _run_chain(stages: list[DocumentStage], docs: list[Document]) -> list[tuple[Document, int, Drop | None]]:
-    """Document stages one after the other on a chunk, in a worker process.
-
-    Per document: the document as the last stage left it, the index of the stage that dropped
-    it (``len(stages)`` if none did) and the Drop.
-    """
-    outcomes: list[tuple[Document, int, Drop | None]] = [(doc, len(stages), None) for doc in docs]
-    alive = list(range(len(docs)))
-    for n, stage in enumerate(stages):
-        results = stage.process_many([outcomes[i][0] for i in alive])
-        survivors = []
-        for i, result in zip(alive, results):
-            if isinstance(result, Drop):
-                outcomes[i] = (outcomes[i][0], n, result)
-            else:
-                outcomes[i] = (result, len(stages), None)
-                survivors.append(i)
-        alive = survivors
-    return [(_light(doc), n, drop) for doc, n, drop in outcomes]
-
-
-def _light(result: Any) -> Any:
-    """A worker's document without its page: nothing after extraction reads it, and it was
-    most of what travelled back to the main process."""
-    if isinstance(result, Document):
-        result.html = None
-    return result
-
-
-@dataclass
-class _Ahead:
-    """What a document stage that ran ahead set (its ``writes`` fields), to apply at its turn."""
-
-    doc: Document
-    fields: tuple[str, ...]
-
-
-def _without(doc: Document, fields: list[str]) -> Document:
-    """A copy of ``doc`` with ``fields`` back to their defaults (a later stage's output, not yet due)."""
-    from dataclasses import MISSING, fields as dataclass_fields, replace
-
-    defaults: dict[str, Any] = {}
-    for spec in dataclass_fields(doc):
-        if spec.name in fields:
-            defaults[spec.name] = spec.default_factory() if spec.default is MISSING else spec.default  # type: ignore[misc]
-    return replace(doc, **defaults) if defaults else doc
-
-
-def _apply_early(doc: Document, early: Any) -> Document | Drop:
-    if isinstance(early, _Ahead):
-        for name in early.fields:
-            setattr(doc, name, getattr(early.doc, name))
-        doc.flags = list(doc.flags) + [flag for flag in early.doc.flags if flag not in doc.flags]
-        return doc
-    return early
 
 
 def _rank_of(stage: Stage) -> int:
